@@ -1,0 +1,199 @@
+"""The simple RNN of the source article and its exact backpropagation through time.
+
+    c_t = act(W_rec c_{t-1} + W_in x_t + b),   t = 0, …, T-1,   c_{-1} = c0 (zeros by default)
+
+``act`` is the sigmoid (the source's choice) or tanh. Introduced in chapter 2 (forward),
+chapter 3 (BPTT) and chapter 4 (the step Jacobian, the source's eq. 2).
+
+Shapes: n hidden units, m inputs, T time steps, optional batch B. ``xs`` is (T, m) or
+(T, B, m); states are then (T, n) or (T, B, n).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._checks import as_array, as_positive_int, as_real, as_rng, as_sequence, as_state, as_time_index
+from .activations import activation as _activation
+from .activations import check_activation, derivative_from_output
+
+__all__ = ["RNNParams", "RNNTrace", "RNNGrads", "init", "forward", "backward", "step_jacobian",
+           "bptt_terms"]
+
+
+@dataclass(frozen=True)
+class RNNParams:
+    """Parameters of the simple RNN: W_rec (n, n), W_in (n, m), b (n,), activation name."""
+
+    W_rec: np.ndarray
+    W_in: np.ndarray
+    b: np.ndarray
+    activation: str = "sigmoid"
+
+    def __post_init__(self):
+        W_rec = as_array(self.W_rec, "W_rec", (None, None))
+        n = W_rec.shape[0]
+        if n == 0 or W_rec.shape != (n, n):
+            raise ValueError(f"W_rec must be a non-empty square (n, n) matrix, got {W_rec.shape}")
+        W_in = as_array(self.W_in, "W_in", (n, None))
+        b = as_array(self.b, "b", (n,))
+        object.__setattr__(self, "W_rec", W_rec)
+        object.__setattr__(self, "W_in", W_in)
+        object.__setattr__(self, "b", b)
+        check_activation(self.activation)
+
+    @property
+    def n(self) -> int:
+        """Number of hidden units."""
+        return self.W_rec.shape[0]
+
+    @property
+    def m(self) -> int:
+        """Number of inputs."""
+        return self.W_in.shape[1]
+
+
+@dataclass(frozen=True)
+class RNNGrads:
+    """Gradients of a scalar loss with respect to the parameters (and the initial state)."""
+
+    W_rec: np.ndarray
+    W_in: np.ndarray
+    b: np.ndarray
+    c0: np.ndarray
+
+
+@dataclass(frozen=True)
+class RNNTrace:
+    """Everything the forward pass computed: inputs, initial state, states c and act'(z)."""
+
+    xs: np.ndarray
+    c0: np.ndarray
+    c: np.ndarray
+    dact: np.ndarray = field(repr=False)
+
+    @property
+    def T(self) -> int:
+        return self.xs.shape[0]
+
+    @property
+    def batched(self) -> bool:
+        return self.xs.ndim == 3
+
+    @property
+    def c_prev(self) -> np.ndarray:
+        """States c_{t-1} for t = 0 … T-1 (c0 first): shape of ``c``."""
+        return np.concatenate([self.c0[None], self.c[:-1]], axis=0)
+
+
+def init(n: int, m: int, *, rng: np.random.Generator, scale: float = 1.0,
+         input_scale: float = 1.0, activation: str = "sigmoid") -> RNNParams:
+    """Random parameters whose W_rec has largest singular value exactly ``scale``.
+
+    W_rec is a Gaussian matrix rescaled to ‖W_rec‖₂ = scale (the quantity chapter 4's bound
+    is about); W_in ~ N(0, input_scale² / m); b = 0.
+    """
+    n = as_positive_int(n, "n")
+    m = as_positive_int(m, "m")
+    rng = as_rng(rng)
+    scale = as_real(scale, "scale", low=0.0)
+    input_scale = as_real(input_scale, "input_scale", low=0.0)
+    check_activation(activation)
+    G = rng.standard_normal((n, n))
+    W_rec = G * (scale / np.linalg.norm(G, 2))
+    W_in = rng.standard_normal((n, m)) * (input_scale / np.sqrt(m))
+    return RNNParams(W_rec, W_in, np.zeros(n), activation)
+
+
+def forward(params: RNNParams, xs, c0=None) -> RNNTrace:
+    """Run the RNN over ``xs`` ((T, m) or (T, B, m)) from ``c0`` ((n,) or (B, n)).
+
+    The input part W_in x_t + b is computed for all t in one product; the loop over time
+    does only the recurrent product.
+    """
+    if not isinstance(params, RNNParams):
+        raise ValueError(f"params must be an RNNParams, got {type(params).__name__}")
+    xs = as_sequence(xs, "xs", params.m)
+    batch = xs.shape[1] if xs.ndim == 3 else None
+    c0 = as_state(c0, "c0", params.n, batch)
+    act = _activation(params.activation)
+    zx = xs @ params.W_in.T + params.b
+    c = np.empty(zx.shape)
+    prev = c0
+    WT = params.W_rec.T
+    for t in range(xs.shape[0]):
+        prev = c[t] = act(zx[t] + prev @ WT)
+    return RNNTrace(xs=xs, c0=c0, c=c, dact=derivative_from_output(params.activation, c))
+
+
+def _check_trace(params: RNNParams, trace: RNNTrace) -> None:
+    if not isinstance(params, RNNParams):
+        raise ValueError(f"params must be an RNNParams, got {type(params).__name__}")
+    if not isinstance(trace, RNNTrace):
+        raise ValueError(f"trace must be an RNNTrace from rnn.forward, got {type(trace).__name__}")
+    if trace.c.shape[-1] != params.n or trace.xs.shape[-1] != params.m:
+        raise ValueError(
+            f"trace (n={trace.c.shape[-1]}, m={trace.xs.shape[-1]}) does not match params "
+            f"(n={params.n}, m={params.m})"
+        )
+
+
+def _backprop_dz(params: RNNParams, trace: RNNTrace, dL_dc) -> tuple[np.ndarray, np.ndarray]:
+    """δ_t = ∂L/∂z_t for every t (the pre-activation gradients), and ∂L/∂c0."""
+    _check_trace(params, trace)
+    dL_dc = as_array(dL_dc, "dL_dc", trace.c.shape)
+    dz = np.empty_like(dL_dc)
+    carry = np.zeros(trace.c.shape[1:])
+    W = params.W_rec
+    for t in range(trace.T - 1, -1, -1):
+        dz[t] = (dL_dc[t] + carry) * trace.dact[t]
+        carry = dz[t] @ W
+    return dz, carry
+
+
+def backward(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
+    """Full BPTT: the gradient of a loss L with respect to W_rec, W_in, b (and c0).
+
+    ``dL_dc[t]`` is the *direct* gradient ∂⁺L/∂c_t (zeros except at the last step for a loss on
+    the last state). Summing over all paths, ∂L/∂W = Σ_t δ_t ⊗ [c_{t-1}, x_t], with
+    δ_t = act'(z_t) ⊙ (∂⁺L/∂c_t + W_recᵀ δ_{t+1}). For a batch, gradients are summed over it.
+    """
+    dz, dc0 = _backprop_dz(params, trace, dL_dc)
+    axes = tuple(range(dz.ndim - 1))
+    flat = dz.reshape(-1, params.n)
+    return RNNGrads(
+        W_rec=flat.T @ trace.c_prev.reshape(-1, params.n),
+        W_in=flat.T @ trace.xs.reshape(-1, params.m),
+        b=dz.sum(axis=axes),
+        c0=dc0,
+    )
+
+
+def bptt_terms(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
+    """The per-time-step terms of the BPTT gradient, each with a leading T axis.
+
+    Term j is (Π_{t>j} ∂c_t/∂c_{t-1})-weighted immediate derivative ∂⁺c_j/∂W: the part of
+    the gradient that enters through time step j. Their sum over j is ``backward``.
+    ``c0`` holds ∂L/∂c0 (there is one, not one per step).
+    """
+    dz, dc0 = _backprop_dz(params, trace, dL_dc)
+    spec = "tbi,tbj->tij" if trace.batched else "ti,tj->tij"
+    b_axes = (1,) if trace.batched else ()
+    return RNNGrads(
+        W_rec=np.einsum(spec, dz, trace.c_prev),
+        W_in=np.einsum(spec, dz, trace.xs),
+        b=dz.sum(axis=b_axes) if b_axes else dz.copy(),
+        c0=dc0,
+    )
+
+
+def step_jacobian(params: RNNParams, trace: RNNTrace, t: int) -> np.ndarray:
+    """∂c_t/∂c_{t-1} = diag(act'(z_t)) W_rec, the source's eq. (2) in matrix form.
+
+    Shape (n, n), or (B, n, n) for a batched trace; 1 <= t <= T-1.
+    """
+    _check_trace(params, trace)
+    t = as_time_index(t, "t", 1, trace.T - 1)
+    return trace.dact[t][..., :, None] * params.W_rec
