@@ -1,4 +1,4 @@
-"""The simple RNN: forward, full BPTT, per-step BPTT terms, step Jacobian (rnn.py, activations.py)."""
+"""The simple RNN: forward, BPTT, per-step BPTT terms, step Jacobian (rnn.py, activations.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import (ACTIVATIONS, BATCHES, HYP, SIZES, assert_close_fd, fd_jacobian,
-                      fd_jacobian_per_example,
-                      random_rnn, ref_rnn_forward, replace, rnn_at, spectral, state_shape,
-                      xs_shape)
+                      fd_jacobian_per_example, random_rnn, ref_rnn_forward, replace, rnn_at,
+                      spectral, state_shape, xs_shape)
 from rnngrad import activations, rnn
 
 PARAM_FIELDS = ("W_rec", "W_in", "b")

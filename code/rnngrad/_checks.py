@@ -16,6 +16,8 @@ def as_array(value, name: str, shape: Sequence[int | None] | None = None) -> np.
 
     ``shape`` lists the expected sizes; ``None`` in it accepts any size on that axis.
     """
+    if np.iscomplexobj(value):
+        raise ValueError(f"{name} must contain real numbers, got complex values")
     try:
         arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -34,7 +34,7 @@ GAMMA = {"sigmoid": 0.25, "tanh": 1.0}
 
 
 def check_activation(name: str) -> str:
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
     return name
 

@@ -38,6 +38,8 @@ class RNNParams:
         if n == 0 or W_rec.shape != (n, n):
             raise ValueError(f"W_rec must be a non-empty square (n, n) matrix, got {W_rec.shape}")
         W_in = as_array(self.W_in, "W_in", (n, None))
+        if W_in.shape[1] == 0:
+            raise ValueError(f"W_in must have at least one column (m >= 1), got shape {W_in.shape}")
         b = as_array(self.b, "b", (n,))
         object.__setattr__(self, "W_rec", W_rec)
         object.__setattr__(self, "W_in", W_in)
