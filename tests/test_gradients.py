@@ -108,21 +108,23 @@ def test_rnn_products_and_norms_match_finite_differences(rng, n, m, T, activatio
 
 
 @pytest.mark.parametrize("n,m,T", [(1, 1, 4), (3, 2, 6)])
-def test_lstm_full_path_is_dc_dc_with_h_held_fixed(rng, n, m, T):
+def test_lstm_full_path_is_the_total_derivative_dc_dc(rng, n, m, T):
+    """path='full': perturb c_j, let h_j = o_j * tanh(c_j) follow, rerun the network."""
     params, xs, h0, c0 = random_lstm(rng, n, m, T)
     tr = lstm.forward(params, xs, h0, c0)
-    P = gradients.jacobian_products(gradients.step_jacobians(params, tr, "full"))[:, n:, n:]
     norms = {nm: gradients.gradient_norm_vs_lag(params, tr, norm=nm, path="full") for nm in NORMS}
     np.testing.assert_array_equal(norms["spectral"],
                                   gradients.gradient_norm_vs_lag(params, tr))   # defaults
     for k in range(T):
+        j = T - 1 - k
         if k == 0:
             fd = np.eye(n)
         else:
             fd = fd_jacobian(
-                lambda c, k=k: lstm.forward(params, xs[T - k:], tr.h[T - 1 - k], c).c[-1],
-                tr.c[T - 1 - k])
-        assert_close_fd(P[k], fd, f"P_{k}")
+                lambda c, k=k, j=j: lstm.forward(params, xs[T - k:], tr.o[j] * np.tanh(c), c).c[-1],
+                tr.c[j])
+        if k == 1:   # one step: the total derivative is exactly A + B + C + D
+            assert_close_fd(sum(lstm.cell_jacobian_terms(params, tr, T - 1)), fd, "A+B+C+D")
         for nm in NORMS:
             assert rel_err(norms[nm][k], _norm(fd, nm)) < 1e-6, (nm, k)
 
@@ -239,8 +241,9 @@ def test_rnn_bptt_terms_dispatch_and_norms(rng, B, activation):
                                    rtol=1e-10, atol=1e-13)
     norms = gradients.step_contribution_norms(terms)
     assert norms.shape == (T,)
-    np.testing.assert_allclose(norms, [np.linalg.norm(terms.W_rec[t]) for t in range(T)],
-                               rtol=1e-13, atol=0)
+    np.testing.assert_allclose(
+        norms, [np.hypot(np.linalg.norm(terms.W_rec[t]), np.linalg.norm(terms.W_in[t]))
+                for t in range(T)], rtol=1e-13, atol=0)
 
 
 @pytest.mark.parametrize("B", BATCHES)
@@ -272,8 +275,9 @@ def test_step_contributions_vanish_for_a_contracting_rnn(rng):
     G = np.zeros(tr.c.shape)
     G[-1] = rng.standard_normal(4)
     norms = gradients.step_contribution_norms(gradients.bptt_terms(params, tr, G))
-    # ||term_j|| = ||delta_j|| ||c_{j-1}|| and ||delta_j|| <= rate^{T-1-j} ||G|| (tanh' <= 1)
+    # ||term_j|| = ||delta_j|| ||[c_{j-1}, x_j]|| and ||delta_j|| <= rate^{T-1-j} ||G|| (tanh' <= 1)
     for j in range(T):
-        bound = scale ** (T - 1 - j) * np.linalg.norm(G[-1]) * np.linalg.norm(tr.c_prev[j])
+        u_j = np.concatenate([tr.c_prev[j], xs[j]])
+        bound = scale ** (T - 1 - j) * np.linalg.norm(G[-1]) * np.linalg.norm(u_j)
         assert norms[j] <= bound * (1 + 1e-12)
     assert norms[0] < norms[-1]

@@ -1,16 +1,25 @@
 """rnngrad: the numeric core of the course "Why RNN gradients vanish, and how the LSTM keeps them alive".
 
-Modules:
-    rnn         simple RNN: forward, full BPTT, step Jacobian (eq. 2)
-    lstm        LSTM: forward, full BPTT, the terms A, B, C, D of eq. (6), state Jacobian
-    gradients   products of step Jacobians, gradient norm vs lag, per-step BPTT terms
+Modules (the chapter that introduces each in brackets):
+    deepnet     deep feed-forward network, per-layer gradient norms              [1]
+    rnn         simple RNN: forward, full BPTT, step Jacobian (eq. 2)             [2–4]
+    dynamics    state trajectories and saturation of the simple RNN              [2]
+    bptt        losses, paths and the single-path eq. (1) of BPTT                 [3]
+    numdiff     central finite differences, relative errors                      [3]
+    exploding   Pascanu et al.'s one-unit example, norm clipping                  [4]
+    lstm        LSTM: forward, full BPTT, the terms A, B, C, D of eq. (6)         [5–6]
+    gradients   products of step Jacobians, gradient norm vs lag, per-step terms [3–8]
+    activations stable sigmoid, tanh, their derivatives and γ
+    symbolic    SymPy derivations and the audit of the source's equations        [4, 6]
     plots       matplotlib figures (each takes ax=None and returns the Axes)
-    widgets     ipywidgets explorers (import explicitly: ``from rnngrad import widgets``)
+    widgets     ipywidgets explorers
 
-Importing rnngrad changes no global state (no rcParams, no random seed).
+``symbolic``, ``plots`` and ``widgets`` load SymPy, matplotlib and ipywidgets: import them
+explicitly (``from rnngrad import widgets``). Importing rnngrad changes no global state.
 """
 
-from . import activations, gradients, lstm, rnn
+from . import activations, bptt, deepnet, dynamics, exploding, gradients, lstm, numdiff, rnn
 
-__all__ = ["activations", "gradients", "lstm", "rnn"]
+__all__ = ["activations", "bptt", "deepnet", "dynamics", "exploding", "gradients", "lstm",
+           "numdiff", "rnn"]
 __version__ = "0.1.0"

@@ -17,10 +17,13 @@ import numpy as np
 from . import lstm as _lstm
 from . import rnn as _rnn
 from ._checks import as_array, as_positive_int
+from ._linalg import frobenius_norms
 from .activations import GAMMA
 
-__all__ = ["step_jacobians", "jacobian_products", "gradient_norm_vs_lag", "bptt_terms",
-           "step_contribution_norms", "LagCurve", "rnn_lag_curve"]
+__all__ = ["step_jacobians", "jacobian_products", "lag_jacobians", "gradient_norm_vs_lag", "bptt_terms",
+           "step_contribution_norms", "LagCurve", "rnn_lag_curve", "norm_at_lag_sweep",
+           "lstm_lag_curve", "random_lstm_trace", "cell_term_norms", "CellPathGap",
+           "cell_path_gap"]
 
 _NORMS = {"spectral": 2, "fro": "fro"}
 
@@ -39,6 +42,8 @@ def step_jacobians(params, trace, path: str = "full") -> np.ndarray:
     RNN: d = n, J_t = diag(act'(z_t)) W_rec. LSTM ``path="full"``: d = 2n, the state Jacobians
     [h; c]; ``path="cell"``: d = n, A_t + B_t + C_t + D_t.
     """
+    if path not in ("full", "cell"):
+        raise ValueError(f"path must be 'full' or 'cell', got {path!r}")
     if isinstance(params, _rnn.RNNParams):
         _rnn._check_trace(params, trace)
         _unbatched(trace)
@@ -50,11 +55,9 @@ def step_jacobians(params, trace, path: str = "full") -> np.ndarray:
             fn = _lstm.state_jacobian
             return np.stack([fn(params, trace, t) for t in range(1, trace.T)]) if trace.T > 1 \
                 else np.empty((0, 2 * params.n, 2 * params.n))
-        if path == "cell":
-            return np.stack([sum(_lstm.cell_jacobian_terms(params, trace, t))
-                             for t in range(1, trace.T)]) if trace.T > 1 \
-                else np.empty((0, params.n, params.n))
-        raise ValueError(f"path must be 'full' or 'cell', got {path!r}")
+        return np.stack([sum(_lstm.cell_jacobian_terms(params, trace, t))
+                         for t in range(1, trace.T)]) if trace.T > 1 \
+            else np.empty((0, params.n, params.n))
     raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
 
 
@@ -76,24 +79,42 @@ def jacobian_products(jacobians) -> np.ndarray:
     return P
 
 
+def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
+    """The matrices ∂c_{T-1}/∂c_{T-1-k} for every lag k = 0 … T-1: shape (T, n, n).
+
+    RNN: the running products of eq. (2). LSTM, ``path``:
+
+    * 'full', the true total derivative: perturbing c_j also moves h_j = o_j ⊙ tanh(c_j), and
+      the perturbation then travels through every path of the state Jacobians,
+      ∂c_{T-1}/∂c_j = P[c, h] diag(o_j ⊙ tanh'(c_j)) + P[c, c] with P = ∂(h,c)_{T-1}/∂(h,c)_j
+      (at lag 1 this is exactly A+B+C+D);
+    * 'cell', the source's product of A+B+C+D over the steps, which drops the paths through
+      the output gates o_{j+1}, …, o_{T-2} (chapter 6).
+    """
+    P = jacobian_products(step_jacobians(params, trace, path))
+    if isinstance(params, _lstm.LSTMParams) and path == "full":
+        n = params.n
+        s = trace.o * (1.0 - trace.tanh_c ** 2)          # ∂h_j/∂c_j (diagonal), j = 0 … T-1
+        with np.errstate(invalid="ignore", over="ignore"):
+            P = P[:, n:, :n] * s[::-1][:, None, :] + P[:, n:, n:]   # lag k ↔ j = T-1-k
+    return P
+
+
 def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "full") -> np.ndarray:
     """‖∂c_{T-1}/∂c_{T-1-k}‖ for every lag k = 0 … T-1, by running products (not T backward passes).
 
     ``norm`` is 'spectral' (the largest singular value; the norm of chapter 4's bound) or
-    'fro'. For the LSTM, ``path`` picks the true derivative ('full': the c-block of the state
-    Jacobian product) or the source's product of A+B+C+D ('cell'). Entries overflow to inf
-    when the product explodes past float64 range; they are left as inf, never wrapped.
+    'fro'; ``path`` (LSTM only) as in :func:`lag_jacobians`: 'full' (the true derivative) or
+    'cell' (the source's product of A+B+C+D). Entries overflow to inf when the product
+    explodes past float64 range; they are left as inf, never wrapped.
     """
     if norm not in _NORMS:
         raise ValueError(f"norm must be 'spectral' or 'fro', got {norm!r}")
-    P = jacobian_products(step_jacobians(params, trace, path))
-    if isinstance(params, _lstm.LSTMParams) and path == "full":
-        n = params.n
-        P = P[:, n:, n:]
+    P = lag_jacobians(params, trace, path)
     out = np.full(P.shape[0], np.inf)
     ok = np.all(np.isfinite(P), axis=(1, 2))
     if norm == "fro":
-        out[ok] = np.sqrt(np.einsum("kij,kij->k", P[ok], P[ok]))
+        out[ok] = frobenius_norms(P[ok])
     elif ok.any():
         out[ok] = np.linalg.svd(P[ok], compute_uv=False)[:, 0]
     return out
@@ -112,19 +133,21 @@ def bptt_terms(params, trace, dL_dh_or_dc, dL_dc=None):
 
 
 def step_contribution_norms(terms) -> np.ndarray:
-    """Frobenius norm of each time step's contribution to the recurrent-weight gradient.
+    """Frobenius norm of each time step's contribution to the gradient of all weight matrices.
 
-    RNN: ‖term_t(W_rec)‖; LSTM: the norm over all four gate matrices. Shape (T,).
+    RNN: ‖[term_t(W_rec), term_t(W_in)]‖_F; LSTM: the norm over W_f, W_i, W_c, W_o (each with
+    its h- and x-blocks). Shape (T,). Scaled before squaring, so contributions far below
+    1e-154 or above 1e154 come out right instead of 0 or inf (chapter 3).
     """
     if isinstance(terms, _rnn.RNNGrads):
-        mats = [terms.W_rec]
+        mats = [terms.W_rec, terms.W_in]
     elif isinstance(terms, _lstm.LSTMGrads):
         mats = [terms.W_f, terms.W_i, terms.W_c, terms.W_o]
     else:
         raise ValueError(f"terms must come from bptt_terms, got {type(terms).__name__}")
     if mats[0].ndim != 3:
         raise ValueError("terms must have a leading time axis (use bptt_terms, not backward)")
-    return np.sqrt(sum(np.einsum("tij,tij->t", M, M) for M in mats))
+    return frobenius_norms(np.concatenate([M.reshape(M.shape[0], -1) for M in mats], axis=1))
 
 
 @dataclass(frozen=True)
@@ -153,3 +176,85 @@ def rnn_lag_curve(*, n: int = 16, T: int = 60, scale: float = 1.0, activation: s
         bound = (GAMMA[activation] * scale) ** lags.astype(float)
     return LagCurve(lags, gradient_norm_vs_lag(params, trace), bound,
                     f"{activation} RNN, ‖W_rec‖₂ = {scale:g}")
+
+
+def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "sigmoid",
+                      seeds=range(5)) -> np.ndarray:
+    """‖∂c_{T-1}/∂c_{T-1-lag}‖₂ for random RNNs with ‖W_rec‖₂ = each of ``scales`` (chapter 4).
+
+    Returns an array (len(scales), len(seeds)); entry [i, j] uses ``rnn_lag_curve`` with
+    T = lag + 1, scale = scales[i], seed = seeds[j]. Used to sweep across the threshold 1/γ.
+    """
+    scales = as_array(scales, "scales", (None,))
+    lag = as_positive_int(lag, "lag")
+    seeds = [as_positive_int(s, "seeds", minimum=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    return np.array([[rnn_lag_curve(n=n, T=lag + 1, scale=float(s), activation=activation,
+                                    seed=seed).norms[-1] for seed in seeds] for s in scales])
+
+
+def lstm_lag_curve(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
+                   weight_scale: float = 1.0, seed: int = 0, path: str = "full") -> LagCurve:
+    """‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a random LSTM (``lstm.init``) on random inputs (chapters 6–8).
+
+    ``path`` as in :func:`gradient_norm_vs_lag`. There is no simple a-priori bound for the
+    LSTM, so ``bound`` is None. Deterministic given ``seed``; the inputs are the same draw as
+    in :func:`rnn_lag_curve` with the same seed and T only if the parameter draws match in size.
+    """
+    params, trace = random_lstm_trace(n=n, T=T, forget_bias=forget_bias,
+                                      weight_scale=weight_scale, seed=seed)
+    return LagCurve(np.arange(T), gradient_norm_vs_lag(params, trace, path=path), None,
+                    f"LSTM, forget bias {forget_bias:g}")
+
+
+def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
+                      weight_scale: float = 1.0, seed: int = 0):
+    """(params, trace) of a random LSTM (``lstm.init``, one input) on T standard-normal inputs."""
+    T = as_positive_int(T, "T", minimum=2)
+    rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
+    params = _lstm.init(n, 1, rng=rng, forget_bias=forget_bias, weight_scale=weight_scale)
+    return params, _lstm.forward(params, rng.standard_normal((T, 1)))
+
+
+def cell_term_norms(params, trace) -> np.ndarray:
+    """Spectral norms of the four terms A_t, B_t, C_t, D_t of eq. (6) for t = 1 … T-1.
+
+    Shape (T-1, 4), columns in the order A, B, C, D (chapters 6 and 7). One sequence only.
+    """
+    if not isinstance(params, _lstm.LSTMParams):
+        raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
+    _lstm._check_trace(params, trace)
+    _unbatched(trace)
+    if trace.T < 2:
+        raise ValueError("trace must have at least T = 2 steps (eq. 6 starts at t = 1)")
+    terms = np.stack([np.stack(_lstm.cell_jacobian_terms(params, trace, t))
+                      for t in range(1, trace.T)])                      # (T-1, 4, n, n)
+    return np.linalg.svd(terms, compute_uv=False)[..., 0]
+
+
+@dataclass(frozen=True)
+class CellPathGap:
+    """Chapter 6: the true ∂c_{T-1}/∂c_{T-1-k} against the source's product Π(A+B+C+D)."""
+
+    lags: np.ndarray
+    full_norms: np.ndarray
+    cell_norms: np.ndarray
+    rel_diff: np.ndarray      # ‖P_full − P_cell‖₂ / ‖P_full‖₂ per lag (0 at lags 0 and 1)
+
+
+def cell_path_gap(params, trace) -> CellPathGap:
+    """How much the source's product of eq. (6) terms misses of the true cell-state derivative."""
+    if not isinstance(params, _lstm.LSTMParams):
+        raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
+    full = lag_jacobians(params, trace, "full")
+    cell = lag_jacobians(params, trace, "cell")
+    ok = np.all(np.isfinite(full), axis=(1, 2)) & np.all(np.isfinite(cell), axis=(1, 2))
+    fn, cn, rd = (np.full(full.shape[0], np.inf) for _ in range(3))
+    if ok.any():
+        fn[ok] = np.linalg.svd(full[ok], compute_uv=False)[:, 0]
+        cn[ok] = np.linalg.svd(cell[ok], compute_uv=False)[:, 0]
+        diff = np.linalg.svd(full[ok] - cell[ok], compute_uv=False)[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rd[ok] = np.where(fn[ok] > 0, diff / fn[ok], np.nan)
+    return CellPathGap(np.arange(full.shape[0]), fn, cn, rd)

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_lag_curve"]
+__all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_clipping_steps", "plot_layer_gradient_norms", "plot_unrolled_rnn", "plot_state_trajectories", "plot_state_steps", "plot_step_contributions", "plot_full_vs_cell", "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison", "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep", "plot_rate_vs_weight_scale"]
+
+
+#: Values outside [LOG_MIN, LOG_MAX] are not drawn on log axes (matplotlib's margins around
+#: them would leave the float64 range); the plots label them as off the scale instead.
+LOG_MIN, LOG_MAX = 1e-270, 1e270
+
+
+def _on_log_scale(v: np.ndarray) -> np.ndarray:
+    """Mask of the values a log axis can show: finite and within [LOG_MIN, LOG_MAX]."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(v) & (v >= LOG_MIN) & (v <= LOG_MAX)
 
 
 def _axes(ax):
@@ -21,25 +32,649 @@ def _axes(ax):
 def plot_lag_curve(curve, ax=None, *, show_bound: bool = True, color=None):
     """Gradient norm ‖∂c_{T-1}/∂c_{T-1-k}‖ against the lag k, log scale, with its bound.
 
-    Values that overflowed float64 (inf) or underflowed to 0 cannot sit on a log axis: they
-    are left out of the curve and the plot says so in its legend.
+    Values beyond [1e-270, 1e270] (including float64 overflow to inf and underflow to 0)
+    cannot sit on a log axis: they are left out of the curve and the legend says so.
     """
     ax = _axes(ax)
     lags, norms = np.asarray(curve.lags), np.asarray(curve.norms, dtype=float)
-    ok = np.isfinite(norms) & (norms > 0)
+    ok = _on_log_scale(norms)
     (line,) = ax.semilogy(lags[ok], norms[ok], color=color, lw=2, label=curve.label)
     if show_bound and curve.bound is not None:
         b = np.asarray(curve.bound, dtype=float)
-        okb = np.isfinite(b) & (b > 0)
+        okb = _on_log_scale(b)
         ax.semilogy(lags[okb], b[okb], ls="--", color=line.get_color(), lw=1,
                     label=r"bound $(\gamma\,\|W_\mathrm{rec}\|_2)^k$")
-    if np.any(np.isinf(norms)):
-        k = int(lags[np.isinf(norms)][0])
-        ax.axvline(k, color="crimson", ls=":", label=f"overflow (> 1e308) from lag {k}")
-    if np.any(norms == 0):
-        k = int(lags[norms == 0][0])
-        ax.axvline(k, color="gray", ls=":", label=f"underflow (< 1e-308) from lag {k}")
+    high = ~ok & ~(norms < LOG_MIN)
+    if high.any():
+        k = int(lags[high][0])
+        ax.axvline(k, color="crimson", ls=":", label=f"above {LOG_MAX:.0e} (off the scale; inf = float64 overflow) from lag {k}")
+    low = norms < LOG_MIN
+    if low.any():
+        k = int(lags[low][0])
+        ax.axvline(k, color="gray", ls=":", label=f"below {LOG_MIN:.0e} (off the scale; 0 = float64 underflow) from lag {k}")
     ax.set_xlabel("lag $k$ (time steps back from the last step)")
     ax.set_ylabel(r"$\|\partial c_{T-1}/\partial c_{T-1-k}\|_2$ (log scale)")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_threshold_sweep(scales, norms, *, gamma: float, lag: int, ax=None, label=None):
+    """Norm of ∂c_{T-1}/∂c_{T-1-lag} against ‖W_rec‖₂ (chapter 4): one dot per random RNN,
+    the median as a line, the bound (γ s)^lag dashed and the threshold s = 1/γ dotted."""
+    ax = _axes(ax)
+    scales = np.asarray(scales, dtype=float)
+    norms = np.asarray(norms, dtype=float)
+    ok = _on_log_scale(norms)
+    for j in range(norms.shape[1]):
+        ax.semilogy(scales[ok[:, j]], norms[ok[:, j], j], "o", ms=3, alpha=0.4, color="C0")
+    med = np.median(norms, axis=1)
+    okm = _on_log_scale(med)
+    ax.semilogy(scales[okm], med[okm], "-", color="C0", lw=2, label=label or "median over seeds")
+    with np.errstate(over="ignore"):
+        bound = (gamma * scales) ** lag
+    okb = _on_log_scale(bound)
+    ax.semilogy(scales[okb], bound[okb], "--", color="k", lw=1,
+                label=rf"bound $(\gamma\,s)^{{{lag}}}$")
+    ax.axvline(1 / gamma, color="crimson", ls=":", label=rf"$s = 1/\gamma = {1 / gamma:g}$")
+    ax.axhline(1.0, color="gray", lw=0.5)
+    ymax = max(1e4, np.nanmax(norms[ok]) * 10 if ok.any() else 1.0)
+    ax.set_ylim(max(1e-60, np.nanmin(norms[ok]) / 10 if ok.any() else 1e-60), ymax)
+    ax.set_xlabel(r"largest singular value $s = \|W_\mathrm{rec}\|_2$")
+    ax.set_ylabel(rf"$\|\partial c_{{T-1}}/\partial c_{{T-1-{lag}}}\|_2$ (log scale)")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_loss_surface(W, B, loss, *, paths=(), ax=None):
+    """The one-unit RNN's error surface E(w, b) (chapter 4), with gradient-descent paths.
+
+    ``paths`` is a sequence of (label, GradientDescentPath); each is drawn step by step.
+    """
+    ax = _axes(ax)
+    cs = ax.pcolormesh(W, B, loss, shading="auto", cmap="viridis")
+    ax.figure.colorbar(cs, ax=ax, label=r"error $E(w, b)$")
+    wmin, wmax, bmin, bmax = W.min(), W.max(), B.min(), B.max()
+    for k, (label, path) in enumerate(paths):
+        p = path.params
+        inside = (p[:, 0] >= wmin) & (p[:, 0] <= wmax) & (p[:, 1] >= bmin) & (p[:, 1] <= bmax)
+        color = ["white", "orangered", "cyan"][k % 3]
+        ax.plot(p[:, 0], p[:, 1], "-o", ms=5 - 1.5 * k, color=color, lw=2.5 - k, label=label,
+                zorder=2 + k)
+        if not inside.all():
+            k_out = int(np.argmin(inside))
+            ax.annotate(f"{label}: thrown off the plot to\n(w, b) = ({p[k_out, 0]:.1f}, {p[k_out, 1]:.1f})",
+                        xy=(p[k_out - 1, 0], p[k_out - 1, 1]), xytext=(0.03, 0.9),
+                        textcoords="axes fraction", color=color, fontsize="small",
+                        arrowprops=dict(arrowstyle="->", color=color))
+    ax.set_xlim(wmin, wmax)
+    ax.set_ylim(bmin, bmax)
+    ax.set_xlabel("recurrent weight $w$")
+    ax.set_ylabel("bias $b$")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def plot_clipping_steps(paths, *, threshold: float, ax=None):
+    """Raw gradient norm at each gradient-descent step (log scale), for each (label, path),
+    with the clipping threshold (chapter 4)."""
+    ax = _axes(ax)
+    for k, (label, path) in enumerate(paths):
+        g = np.asarray(path.grad_norms, dtype=float)
+        steps = np.arange(len(g))
+        ok = np.isfinite(g) & (g > 0)
+        # Paths that share their first steps overlap: later ones are drawn thinner, on top.
+        (line,) = ax.semilogy(steps[ok], g[ok], "-o", ms=6 - 2 * k, lw=3 - k, alpha=0.8,
+                              label=label, zorder=2 + k)
+        if (~ok).any():
+            ax.plot(steps[~ok], np.full((~ok).sum(), ax.get_ylim()[0]), "x", color=line.get_color(),
+                    ms=8, clip_on=False, label=f"{label}: gradient 0 or not finite")
+    ax.axhline(threshold, color="crimson", ls=":", label=f"clipping threshold {threshold:g}")
+    ax.set_xlabel("gradient-descent step")
+    ax.set_ylabel(r"$\|\nabla E\|$ before clipping (log scale)")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _layer_span(layers) -> str:
+    """'l = 3', 'l = 0…5' (contiguous) or '4 layers in l = 0…9' (with gaps)."""
+    layers = sorted(int(l) for l in layers)
+    lo, hi = layers[0], layers[-1]
+    if lo == hi:
+        return f"l = {lo}"
+    if len(layers) == hi - lo + 1:
+        return f"l = {lo}…{hi}"
+    return f"{len(layers)} layers in l = {lo}…{hi}"
+
+
+def plot_layer_gradient_norms(norms, ax=None, *, which: str = "both", show_bound: bool = True,
+                              color=None, label: str | None = None):
+    """Per-layer gradient norms of a deep network against the layer index l, log scale (chapter 1).
+
+    ``norms`` is a ``deepnet.LayerGradientNorms``. ``which`` = 'W' draws ‖∂E/∂W_l‖_F for
+    l = 1 … L (solid, dots), 'a' draws the batch RMS of ‖∂E/∂a_l‖₂ for l = 0 … L (dash-dot,
+    squares), 'both' draws the two. ``show_bound`` adds the bound Π_{k>l} γ‖W_k‖₂ · ‖∂E/∂a_L‖
+    on ‖∂E/∂a_l‖ (dashed). ``label`` prefixes the legend entries (for several networks on one
+    Axes). Values that overflowed float64 (inf or NaN) or underflowed to 0 cannot sit on a
+    log axis: they are left out, and a dotted vertical line with a legend entry marks them.
+    """
+    if which not in ("W", "a", "both"):
+        raise ValueError(f"which must be 'W', 'a' or 'both', got {which!r}")
+    from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
+
+    ax = _axes(ax)
+    ax.set_yscale("log")
+    ax.autoscale(False)  # limits are set below: autoscale margins overflow near 1e308
+    prefix = f"{label}: " if label else ""
+    series = []
+    if which in ("W", "both"):
+        series.append((norms.layers_W, norms.grad_W, r"$\|\partial E/\partial W_l\|_F$",
+                       dict(ls="-", marker="o", lw=1.8)))
+    if which in ("a", "both"):
+        series.append((norms.layers_a, norms.grad_a,
+                       r"$\|\partial E/\partial a_l\|_2$ (RMS over batch)",
+                       dict(ls="-.", marker="s", lw=1.8)))
+    if show_bound:
+        series.append((norms.layers_a, norms.bound_a,
+                       r"bound $\Pi_{k>l}\,\gamma\|W_k\|_2$" + f" (γ = {norms.gamma:g})",
+                       dict(ls="--", marker=None, lw=1.2)))
+    L = norms.depth
+    ms = 4 if L <= 40 else 2
+    marks = []  # (x, colour, legend text) for values that left float64 range
+    for layers, values, name, style in series:
+        layers = np.asarray(layers)
+        values = np.asarray(values, dtype=float)
+        ok = np.isfinite(values) & (values > 0)
+        kw = dict(ms=ms, **style)
+        if color is not None:
+            kw["color"] = color
+        (line,) = ax.plot(layers[ok], values[ok], label=prefix + name, **kw)
+        color = line.get_color()  # one colour for every curve of this network
+        over, under = ~np.isfinite(values), values == 0
+        if over.any():
+            marks.append((layers[over].max(), "crimson",
+                          f"{prefix}{name}: overflow (> 1e308) at {_layer_span(layers[over])}"))
+        if under.any():
+            marks.append((layers[under].max(), "gray",
+                          f"{prefix}{name}: underflow (< 1e-308) at {_layer_span(layers[under])}"))
+    # Limits by hand, in log space, before any axvline: matplotlib's own autoscale margins
+    # overflow for data near 1e308. Several calls on one Axes share the limits of all lines.
+    data = [ln for ln in ax.get_lines() if ln.get_gid() != "rnngrad-range-mark"]
+    ys = np.concatenate([np.asarray(ln.get_ydata(), dtype=float) for ln in data] + [np.empty(0)])
+    ys = ys[np.isfinite(ys) & (ys > 0)]
+    if ys.size:
+        lo, hi = np.log10(ys.min()), np.log10(ys.max())
+        pad = max(0.3, 0.05 * (hi - lo))
+        lo, hi = max(lo - pad, -320.0), min(hi + pad, 308.0)
+        ax.set_ylim(10.0 ** lo, 10.0 ** hi)
+        # Decade ticks chosen here: matplotlib's LogLocator overflows (10**408) when the axis
+        # spans hundreds of decades up to 1e308.
+        first, last = int(np.ceil(lo)), int(np.floor(hi))
+        if last - first >= 2:
+            step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200) if (last - first) / s <= 8)
+            first = int(np.ceil(first / step) * step)
+            ax.yaxis.set_major_locator(FixedLocator(10.0 ** np.arange(first, last + 1, step)))
+            if step > 1:
+                ax.yaxis.set_minor_locator(NullLocator())
+    else:
+        ax.set_ylim(1e-3, 1e3)
+        ax.text(0.5, 0.5, "nothing finite and non-zero to plot", transform=ax.transAxes,
+                ha="center", va="center", color="crimson")
+    x_max = max([L] + [float(np.max(ln.get_xdata())) for ln in data if len(ln.get_xdata())])
+    ax.set_xlim(-0.5, x_max + 0.5)
+    for x, c, text in marks:
+        ax.axvline(x, color=c, ls=":", lw=1.5, label=text, gid="rnngrad-range-mark")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(f"layer $l$ (0 = input, {L} = output)")
+    ax.set_ylabel("gradient norm (log scale)")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_unrolled_rnn(T: int = 4, ax=None, *, highlight: int | None = None):
+    """The RNN unrolled over T steps (chapter 2), 0-based: x_t → c_t, c_{t-1} → c_t, c_{T-1} → E.
+
+    Every step uses the same W = [W_rec, W_in]. With ``highlight = j`` the path of chapter 3's
+    term j is drawn in red: W enters at step j (the immediate derivative ∂⁺c_j/∂W), then the
+    gradient travels c_j → c_{j+1} → … → c_{T-1} → E. A diagram: the axes are hidden.
+    """
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or not 1 <= T <= 12:
+        raise ValueError(f"T must be an integer with 1 <= T <= 12 (a readable diagram), got {T!r}")
+    if highlight is not None and (isinstance(highlight, bool)
+                                  or not isinstance(highlight, (int, np.integer))
+                                  or not 0 <= highlight < T):
+        raise ValueError(f"highlight must be None or an integer step 0 <= highlight <= {T - 1}, "
+                         f"got {highlight!r}")
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(1.3 * T + 2.6, 2.6), layout="constrained")
+    on, off, dim = "crimson", "0.25", "0.7"
+    lit = highlight is not None
+
+    def node(x, y, text, color):
+        ax.text(x, y, text, ha="center", va="center", fontsize=11, color=color,
+                bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=color, lw=1.5))
+
+    def arrow(x0, y0, x1, y1, color, label=None, lx=0.0, ly=0.0):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops=dict(arrowstyle="-|>", color=color, lw=2.0 if color == on else 1.2,
+                                    shrinkA=14, shrinkB=14))
+        if label:
+            ax.text((x0 + x1) / 2 + lx, (y0 + y1) / 2 + ly, label, ha="center", va="center",
+                    fontsize=9, color=color)
+
+    node(0.0, 1.0, "$c_{-1}$", off)
+    for t in range(T):
+        x = 1.3 * (t + 1)
+        in_path = lit and t >= highlight
+        enters = lit and t == highlight
+        node(x, 0.0, f"$x_{{{t}}}$", off)
+        node(x, 1.0, f"$c_{{{t}}}$", on if in_path else off)
+        arrow(x, 0.0, x, 1.0, on if enters else (dim if lit else off),
+              r"$W_\mathrm{in}$" if t == 0 or enters else None, lx=0.3)
+        prev_color = on if enters else (on if lit and t > highlight else (dim if lit else off))
+        arrow(x - 1.3, 1.0, x, 1.0, prev_color,
+              r"$W_\mathrm{rec}$" if t == 0 or enters else None, ly=0.22)
+    xE = 1.3 * (T + 1)
+    node(xE, 1.0, "$E$", on if lit else off)
+    arrow(xE - 1.3, 1.0, xE, 1.0, on if lit else off)
+    ax.set_xlim(-0.7, xE + 0.7)
+    ax.set_ylim(-0.5, 1.6)
+    ax.set_axis_off()
+    if lit:
+        ax.set_title(f"term $j = {highlight}$: W enters at step {highlight}, then "
+                     f"{T - 1 - highlight} step Jacobian(s) to $c_{{{T - 1}}}$", fontsize=10)
+    return ax
+
+
+def plot_state_trajectories(traj, ax=None, *, units: int = 4, title: bool = True):
+    """A few units' states c_{t,i} against t, and the mean local slope φ'(z_t)/γ (chapter 2).
+
+    ``traj`` is a ``dynamics.StateTrajectories``. Left axis: the states of the first ``units``
+    units (solid). Right axis (twin): the mean over all units of φ'(z_t)/γ (black dashed);
+    values near 0 mean saturated units, whose step Jacobians (chapter 4) are nearly zero.
+    """
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+        raise ValueError(f"units must be an integer >= 1, got {units!r}")
+    ax = _axes(ax)
+    t, c = np.asarray(traj.t), np.asarray(traj.c)
+    k = min(int(units), c.shape[1])
+    for i in range(k):
+        ax.plot(t, c[:, i], lw=1.4, label=f"unit {i}")
+    lo, hi = (0.0, 1.0) if traj.activation == "sigmoid" else (-1.0, 1.0)
+    ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel(r"state $c_{t,i}$")
+    right = ax.twinx()
+    right.plot(t, traj.slope, color="black", ls="--", lw=1.5, label=r"mean $\phi'(z_t)/\gamma$")
+    right.set_ylim(-0.05, 1.05)
+    right.set_ylabel(r"mean $\phi'(z_t)/\gamma$ (dashed)")
+    handles = ax.get_legend_handles_labels()
+    more = right.get_legend_handles_labels()
+    ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left",
+              bbox_to_anchor=(1.12, 1.0), fontsize="x-small", borderaxespad=0.0)
+    if title:
+        ax.set_title(f"{traj.label}; saturated: {100 * float(np.mean(traj.saturated)):.0f}% "
+                     "of unit-steps", fontsize="medium")
+    return ax
+
+
+def plot_state_steps(trajs, ax=None):
+    """Step sizes ‖c_t − c_{t-1}‖ against t, log scale, one curve per trajectory (chapter 2).
+
+    ``trajs`` is one ``dynamics.StateTrajectories`` or a list of them. A step of exactly 0 (the
+    state has reached a fixed point to float64 precision) cannot sit on a log axis: such points
+    are left out and the legend says from which step on the curve is 0.
+    """
+    if not isinstance(trajs, (list, tuple)):
+        trajs = [trajs]
+    if not trajs:
+        raise ValueError("trajs must hold at least one StateTrajectories")
+    ax = _axes(ax)
+    for tr in trajs:
+        t, s = np.asarray(tr.t), np.asarray(tr.step_norms, dtype=float)
+        ok = np.isfinite(s) & (s > 0)
+        label = tr.label
+        if np.any(s == 0):
+            label += f" (exactly 0 from t = {int(t[s == 0][0])})"
+        ax.semilogy(t[ok], s[ok], lw=1.6, marker=".", ms=3, label=label)
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel(r"$\|c_t - c_{t-1}\|$ (log scale)")
+    ax.legend(loc="best", fontsize="x-small")
+    return ax
+
+
+def plot_step_contributions(profile, ax=None):
+    """Bar plot, log scale: the norm of each time step's term of ∂E/∂W (chapter 3).
+
+    ``profile`` is a ``bptt.StepContributions``. The bar of step 0 (red) is the only term the
+    source's eq. (1) keeps; the title gives eq. (1)'s relative error. Terms that are exactly 0
+    (underflow) or inf (overflow) cannot be bars on a log axis: they are marked along the
+    bottom edge and named in the legend.
+    """
+    ax = _axes(ax)
+    steps = np.asarray(profile.steps)
+    norms = np.asarray(profile.norms, dtype=float)
+    ok = np.isfinite(norms) & (norms > 0)
+    colors = np.where(steps == 0, "crimson", "tab:blue")
+    ax.bar(steps[ok], norms[ok], color=colors[ok], width=0.8)
+    ax.set_yscale("log")
+    if ok[0] and steps[0] == 0:
+        ax.plot([0], [norms[0]], "o", color="crimson", ms=4)  # visible even when the bar is thin
+    if ok.any():
+        lo, hi = norms[ok].min(), norms[ok].max()
+        ax.set_ylim(lo / 5.0, hi * 5.0)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color="crimson", label="step 0: the only term eq. (1) keeps"),
+               Patch(color="tab:blue", label="steps eq. (1) leaves out")]
+    zero, inf = steps[norms == 0], steps[np.isinf(norms)]
+    if zero.size:
+        handles += ax.plot(zero, np.full(zero.size, ax.get_ylim()[0]), "v", color="gray",
+                           clip_on=False, label=f"exactly 0 in float64 (underflow): {zero.size} step(s)")
+    if inf.size:
+        handles += ax.plot(inf, np.full(inf.size, ax.get_ylim()[0]), "^", color="black",
+                           clip_on=False, label=f"overflow (> 1e308): {inf.size} step(s)")
+    ax.set_xlabel("time step $j$ where $W$ enters")
+    ax.set_ylabel(r"$\|$term $j$ of $\partial E/\partial W\|_F$ (log scale)")
+    if steps.size <= 20:
+        ax.set_xticks(steps)
+    ax.legend(handles=handles, loc="best", fontsize="x-small")
+    ax.set_title(f"{profile.label}\nrelative error of eq. (1) alone: "
+                 f"{profile.single_path_error:.4f}", fontsize="medium")
+    return ax
+
+
+def plot_full_vs_cell(lags, full_norms, cell_norms, rel_diff, ax=None):
+    """Chapter 6: the true ‖∂c_{T-1}/∂c_{T-1-k}‖ and the source's ‖Π(A+B+C+D)‖ against the lag
+    (log scale), with the relative difference of the two matrices on a second axis."""
+    ax = _axes(ax)
+    lags = np.asarray(lags)
+    for norms, style, label in [(full_norms, "-", r"true $\|\partial c_{T-1}/\partial c_{T-1-k}\|_2$"),
+                                (cell_norms, "--", r"source's $\|\prod (A_t+B_t+C_t+D_t)\|_2$")]:
+        v = np.asarray(norms, dtype=float)
+        ok = _on_log_scale(v)
+        ax.semilogy(lags[ok], v[ok], style, lw=2, label=label)
+    ax.set_xlabel("lag $k$ (time steps back from the last step)")
+    ax.set_ylabel("norm (log scale)")
+    ax2 = ax.twinx()
+    ax2.plot(lags, rel_diff, ":", color="crimson", lw=1.5, label="relative difference (right axis)")
+    ax2.set_ylabel(r"$\|P_\mathrm{true} - P_\mathrm{source}\|_2 / \|P_\mathrm{true}\|_2$", color="crimson")
+    ax2.set_ylim(0, max(1.0, float(np.nanmax(rel_diff)) * 1.1))
+    lines = ax.get_lines() + ax2.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="best", fontsize="small")
+    return ax
+
+
+def plot_gate_trajectories(traj, ax=None, *, units: int = 4, title: bool = True):
+    """Cell states and mean gate activations of one LSTM run against t (chapter 5).
+
+    ``traj`` is a ``cell.GateTrajectories``. Left axis: c_{t,i} of the first ``units`` units
+    (solid) and the bound ±(t+1) on |c_t| from c_{-1} = 0 (grey dashed); the y-range follows
+    the cell states, so the bound comes into view only when a unit approaches it. Right axis
+    (twin, [0, 1]): the mean over all units of f_t (dashed), i_t (dash-dot) and o_t (dotted).
+    """
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+        raise ValueError(f"units must be an integer >= 1, got {units!r}")
+    ax = _axes(ax)
+    t, c = np.asarray(traj.t), np.asarray(traj.c, dtype=float)
+    bound = np.asarray(traj.bound, dtype=float)
+    for i in range(min(int(units), c.shape[1])):
+        ax.plot(t, c[:, i], lw=1.4, label=f"$c_{{t,{i}}}$")
+    ax.plot(t, bound, color="0.55", ls="--", lw=1.0, label=r"bound $\pm(t+1)$")
+    ax.plot(t, -bound, color="0.55", ls="--", lw=1.0)
+    top = 1.1 * max(1.0, float(np.max(np.abs(c))))
+    ax.set_ylim(-top, top)
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel(r"cell state $c_{t,i}$ (solid)")
+    right = ax.twinx()
+    for values, style, name in [(traj.f_mean, "--", "forget $f_t$"), (traj.i_mean, "-.", "input $i_t$"),
+                                (traj.o_mean, ":", "output $o_t$")]:
+        right.plot(t, values, color="black", ls=style, lw=1.6, label=f"mean {name}")
+    right.set_ylim(-0.05, 1.05)
+    right.set_ylabel("mean gate activation over units")
+    handles, labels = ax.get_legend_handles_labels()
+    more_h, more_l = right.get_legend_handles_labels()
+    ax.legend(handles + more_h, labels + more_l, loc="upper left", bbox_to_anchor=(1.14, 1.0),
+              fontsize="x-small", borderaxespad=0.0)
+    if title:
+        ax.set_title(f"{traj.label}\nmax $|c_t|$ = {float(np.max(np.abs(c))):.2f} "
+                     f"(bound {float(bound[-1]):g}), max $|h_t|$ = "
+                     f"{float(np.max(np.abs(traj.h))):.3f}", fontsize="medium")
+    return ax
+
+
+def plot_memory_runs(runs, ax=None, *, reference: bool = True):
+    """The memory experiment (chapter 5): the fraction of a stored value the cell still holds,
+    mean_j c_{t,j} / c_{-1}, against t, one solid curve per ``cell.MemoryRun`` (linear scale).
+
+    With ``reference`` each run also gets its zero-weight prediction σ(b_f)^{t+1} (thin dashed,
+    same colour): the cell keeps the product of its forget gates.
+    """
+    if not isinstance(runs, (list, tuple)):
+        runs = [runs]
+    if not runs:
+        raise ValueError("runs must hold at least one MemoryRun")
+    ax = _axes(ax)
+    for run in runs:
+        (line,) = ax.plot(run.t, run.retained, lw=1.8, label=run.label)
+        if reference:
+            ax.plot(run.t, run.reference, ls="--", lw=1.0, color=line.get_color())
+    if reference:
+        ax.plot([], [], ls="--", lw=1.0, color="0.4", label=r"zero weights: $\sigma(b_f)^{t+1}$")
+    ax.axhline(0.0, color="gray", lw=0.5)
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel(r"kept fraction $\mathrm{mean}_j\; c_{t,j}/c_{-1}$")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _survival_log_line(ax, x, y, label: str, **kw):
+    """Draw y against x on a log axis, leaving out values off the scale (chapters 7, 8).
+
+    Values below LOG_MIN (including float64 underflow to 0) or above LOG_MAX (including inf)
+    are not drawn; the legend label says from which x on, so nothing disappears silently.
+    Returns the Line2D.
+    """
+    x = np.asarray(x)
+    y = np.asarray(y, dtype=float)
+    ok = _on_log_scale(y)
+    with np.errstate(invalid="ignore"):
+        low, high = y < LOG_MIN, ~ok & ~(y < LOG_MIN)
+    if low.any():
+        label += f" (< {LOG_MIN:.0e} from {x[low][0]:g}: underflow, not drawn)"
+    if high.any():
+        label += f" (> {LOG_MAX:.0e} or inf from {x[high][0]:g}: overflow, not drawn)"
+    (line,) = ax.plot(x[ok], y[ok], label=label, **kw)
+    return line
+
+
+def plot_lag_comparison(curves, ax=None, *, show_bounds: bool = False, xlabel: str | None = None,
+                        ylabel: str | None = None):
+    """Several gradient-norm-vs-lag curves (``gradients.LagCurve``) on one log axis (chapters 7, 8).
+
+    Each curve is a solid line; with ``show_bounds`` a curve's bound (if it has one) is drawn
+    dashed in the same colour. Values off the log scale (underflow to 0, overflow to inf) are
+    left out and named in the legend. A grey line marks 1. ``xlabel``/``ylabel`` replace the
+    default labels (the lag k and ‖∂c_{T-1}/∂c_{T-1-k}‖₂).
+    """
+    if hasattr(curves, "norms"):
+        curves = [curves]
+    curves = list(curves)
+    if not curves:
+        raise ValueError("curves must hold at least one LagCurve")
+    ax = _axes(ax)
+    ax.set_yscale("log")
+    drawn = 0
+    for c in curves:
+        line = _survival_log_line(ax, c.lags, c.norms, c.label, lw=2)
+        drawn += len(line.get_xdata())
+        if show_bounds and c.bound is not None:
+            b = np.asarray(c.bound, dtype=float)
+            okb = _on_log_scale(b)
+            ax.plot(np.asarray(c.lags)[okb], b[okb], ls="--", lw=1, color=line.get_color(),
+                    label=f"bound for {c.label}")
+    if drawn == 0:
+        ax.set_ylim(1e-3, 1e3)
+        ax.text(0.5, 0.5, "every value is off the log scale", transform=ax.transAxes,
+                ha="center", va="center", color="crimson")
+    ax.axhline(1.0, color="0.6", lw=0.8)
+    ax.set_xlabel(xlabel or "lag $k$ (time steps back from the last step)")
+    ax.set_ylabel(ylabel or r"$\|\partial c_{T-1}/\partial c_{T-1-k}\|_2$ (log scale)")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_cell_term_sizes(sizes, ax=None):
+    """Stacked areas: the spectral norms of A_t, B_t, C_t, D_t of eq. (6) against t (chapter 7).
+
+    ``sizes`` is a ``survival.CellTermSizes``. The top of the stack is ‖A_t‖+‖B_t‖+‖C_t‖+‖D_t‖,
+    an upper bound on ‖A_t+B_t+C_t+D_t‖₂ (triangle inequality), which is drawn as a black line.
+    Linear scale.
+    """
+    ax = _axes(ax)
+    t = np.asarray(sizes.t)
+    norms = np.asarray(sizes.norms, dtype=float)
+    names = [r"$\|A_t\|_2$ (via $f_t$)", r"$\|B_t\|_2 = \max_i f_{t,i}$",
+             r"$\|C_t\|_2$ (via $i_t$)", r"$\|D_t\|_2$ (via $\tilde c_t$)"]
+    colors = ["tab:orange", "tab:blue", "tab:green", "tab:red"]
+    ax.stackplot(t, norms.T, labels=names, colors=colors, alpha=0.55)
+    ax.plot(t, sizes.sum_norm, color="black", lw=1.5, label=r"$\|A_t+B_t+C_t+D_t\|_2$")
+    ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylim(0, max(1.05, float(norms.sum(axis=1).max()) * 1.05))
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel("spectral norm (linear scale)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0.0)
+    return ax
+
+
+def plot_forget_paths(paths, ax=None, *, show_cell: bool = True):
+    """The true ‖∂c_{T-1}/∂c_{T-1-k}‖₂ beside the forget-gate path, log scale (chapters 7, 8).
+
+    ``paths`` is a ``survival.ForgetPaths``: the full product (solid), the source's product of
+    A+B+C+D (thin, if ``show_cell``), the forget path ‖Π B_t‖₂ = max_i Π f_{t,i} (dashed), its
+    bound Π max_i f_{t,i} (dash-dot) and f̄^k (dotted). If ``paths.lag`` is set, a vertical
+    line marks it and the title gives the three values there. Values off the log scale are
+    left out and named in the legend.
+    """
+    ax = _axes(ax)
+    ax.set_yscale("log")
+    k = np.asarray(paths.lags)
+    lines = [_survival_log_line(ax, k, paths.full, "true norm (every path)", lw=2.2,
+                                color="tab:purple")]
+    if show_cell:
+        lines.append(_survival_log_line(ax, k, paths.cell, r"source's $\Pi(A+B+C+D)$", lw=1,
+                                        color="tab:gray"))
+    lines.append(_survival_log_line(ax, k, paths.b_path, r"forget path $\|\Pi B_t\|_2=\max_i \Pi_t f_{t,i}$",
+                       lw=1.8, ls="--", color="tab:blue"))
+    _survival_log_line(ax, k, paths.b_bound, r"$\Pi_t \max_i f_{t,i}$", lw=1, ls="-.",
+                       color="tab:cyan")
+    _survival_log_line(ax, k, paths.f_bar_power, rf"$\bar f^k$, $\bar f = {paths.f_bar:.3f}$",
+                       lw=1.2, ls=":", color="black")
+    if not any(len(ln.get_xdata()) for ln in lines):
+        ax.set_ylim(1e-3, 1e3)
+    ax.axhline(1.0, color="0.6", lw=0.8)
+    if paths.lag is not None:
+        j = int(paths.lag)
+        ax.axvline(j, color="crimson", lw=1, ls=":")
+        full = float(paths.full[j])
+        if _on_log_scale(np.array([full]))[0]:
+            ax.plot([j], [full], "o", color="crimson", ms=6)
+        ax.set_title(f"lag {j}: true norm {full:.2e}, forget path {paths.b_path[j]:.2e}, "
+                     f"$\\bar f^{{{j}}}$ = {paths.f_bar_power[j]:.2e}", fontsize="medium")
+    ax.set_xlabel("lag $k$ (time steps back from the last step)")
+    ax.set_ylabel(r"$\|\partial c_{T-1}/\partial c_{T-1-k}\|_2$ and paths (log scale)")
+    ax.legend(loc="best", fontsize="x-small")
+    return ax
+
+
+def plot_forget_bias_sweep(sweep, ax=None, *, which: str = "norm"):
+    """Gradient survival against the forget-gate bias b_f (chapter 8); ``sweep`` is a
+    ``survival.ForgetBiasSweep``. One dot per random LSTM, lines through the medians.
+
+    * ``which='norm'``: ‖∂c_{T-1}/∂c_{T-1-k}‖₂ at each swept lag (solid) and the forget path
+      max_i Π f_{t,i} (dashed), log scale; zeros (underflow) are left out and counted.
+    * ``which='lag'``: the first lag where the norm falls below the threshold, log scale;
+      networks that never get there within T-1 steps are triangles at T-1. Dotted: the lag
+      where f̄^k reaches the threshold, k = ln(threshold)/ln f̄ (median f̄).
+    * ``which='rate'``: the measured per-step factor r against f̄ (linear scale); the diagonal
+      r = f̄ is what the forget path alone would give.
+    """
+    if which not in ("norm", "lag", "rate"):
+        raise ValueError(f"which must be 'norm', 'lag' or 'rate', got {which!r}")
+    ax = _axes(ax)
+    b = np.asarray(sweep.biases, dtype=float)
+    ns = len(sweep.seeds)
+    xb = np.repeat(b, ns)
+    if which == "norm":
+        ax.set_yscale("log")
+        for j, lag in enumerate(sweep.lags):
+            color = f"C{j}"
+            y = sweep.norms[:, :, j]
+            ok = _on_log_scale(y.ravel())
+            ax.plot(xb[ok], y.ravel()[ok], "o", ms=3, alpha=0.4, color=color)
+            med = np.median(y, axis=1)
+            _survival_log_line(ax, b, med, f"true norm at lag {lag} (median)", color=color, lw=2)
+            _survival_log_line(ax, b, np.median(sweep.b_path[:, :, j], axis=1),
+                               f"forget path at lag {lag} (median)", color=color, lw=1.2, ls="--")
+            if (~ok).any():
+                ax.plot([], [], " ", label=f"lag {lag}: {(~ok).sum()} network(s) off the log scale")
+        ax.axhline(1.0, color="0.6", lw=0.8)
+        ax.set_ylabel(r"$\|\partial c_{T-1}/\partial c_{T-1-k}\|_2$ (log scale)")
+    elif which == "lag":
+        ax.set_yscale("log")
+        v = np.asarray(sweep.vanish_lag, dtype=float)
+        fin = np.isfinite(v).ravel()
+        ax.plot(xb[fin], v.ravel()[fin], "o", ms=4, alpha=0.5, color="C0",
+                label=f"first lag with norm < {sweep.threshold:g}")
+        if (~fin).any():
+            ax.plot(xb[~fin], np.full((~fin).sum(), sweep.T - 1), "^", ms=6, color="crimson",
+                    label=f"still above {sweep.threshold:g} at lag T-1 = {sweep.T - 1}")
+        f_med = np.median(sweep.f_bar, axis=1)
+        with np.errstate(divide="ignore"):
+            pred = np.where(f_med < 1, np.log(sweep.threshold) / np.log(np.minimum(f_med, 1 - 1e-16)), np.inf)
+        _survival_log_line(ax, b, pred, rf"$\bar f^k = {sweep.threshold:g}$ at $k = \ln({sweep.threshold:g})/\ln \bar f$",
+                           color="black", ls=":", lw=1.5)
+        ax.axhline(sweep.T - 1, color="0.6", lw=0.8)
+        ax.set_ylabel("lag $k$ (log scale)")
+    else:
+        r = np.asarray(sweep.rate, dtype=float).ravel()
+        f = np.asarray(sweep.f_bar, dtype=float).ravel()
+        ok = np.isfinite(r)
+        sc = ax.scatter(f[ok], r[ok], c=xb[ok], cmap="viridis", s=18)
+        ax.figure.colorbar(sc, ax=ax, label="forget bias $b_f$")
+        lo = float(min(f.min(), r[ok].min() if ok.any() else 1.0)) - 0.02
+        ax.plot([lo, 1.0], [lo, 1.0], "k:", lw=1, label=r"$r = \bar f$ (forget path alone)")
+        ax.axhline(1.0, color="crimson", lw=0.8, label="$r = 1$: no decay")
+        ax.set_xlabel(r"geometric-mean forget gate $\bar f$")
+        ax.set_ylabel("per-step factor $r$ of the true norm (linear scale)")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+    ax.set_xlabel("forget-gate bias $b_f$")
+    ax.legend(loc="best", fontsize="x-small")
+    return ax
+
+
+def plot_rate_vs_weight_scale(sweep, ax=None):
+    """Per-step decay factor r of the gradient norm against the weight scale (chapter 7).
+
+    ``sweep`` is a ``survival.RateSweep``: one dot per random network, one line through the
+    medians for each model; r < 1 decays like r^k, r > 1 grows. Linear scale.
+    """
+    ax = _axes(ax)
+    ws = np.asarray(sweep.weight_scales, dtype=float)
+    ns = len(sweep.seeds)
+    for j, label in enumerate(sweep.labels):
+        y = sweep.rates[:, :, j]
+        ok = np.isfinite(y).ravel()
+        ax.plot(np.repeat(ws, ns)[ok], y.ravel()[ok], "o", ms=3, alpha=0.35, color=f"C{j}")
+        with np.errstate(invalid="ignore"):
+            med = np.array([np.median(row[np.isfinite(row)]) if np.isfinite(row).any() else np.nan
+                            for row in y])
+        ax.plot(ws, med, "-", lw=2, color=f"C{j}", label=f"{label} (median)")
+    ax.axhline(1.0, color="crimson", lw=0.8, ls=":", label="$r = 1$")
+    ax.set_xlabel("weight scale $s$ (weights $\\sim N(0, s^2/(n+m))$)")
+    ax.set_ylabel("per-step factor $r$ (linear scale)")
     ax.legend(loc="best", fontsize="small")
     return ax
