@@ -210,11 +210,20 @@ def lstm_lag_curve(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
 
 def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
                       weight_scale: float = 1.0, seed: int = 0):
-    """(params, trace) of a random LSTM (``lstm.init``, one input) on T standard-normal inputs."""
+    """(params, trace) of a random LSTM (``lstm.init``, one input) on T standard-normal inputs.
+
+    Weights and inputs come from two independent streams spawned from ``seed``: the weights do
+    not depend on T, and the inputs do not depend on the forget bias or the weight scale (a
+    longer sequence extends a shorter one), so an explorer that moves one slider changes
+    only what that slider names.
+    """
+    n = as_positive_int(n, "n")
     T = as_positive_int(T, "T", minimum=2)
-    rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
-    params = _lstm.init(n, 1, rng=rng, forget_bias=forget_bias, weight_scale=weight_scale)
-    return params, _lstm.forward(params, rng.standard_normal((T, 1)))
+    w_seq, x_seq = np.random.SeedSequence(as_positive_int(seed, "seed", minimum=0)).spawn(2)
+    xs = np.random.default_rng(x_seq).standard_normal((T, 1))
+    params = _lstm.init(n, 1, rng=np.random.default_rng(w_seq), forget_bias=forget_bias,
+                        weight_scale=weight_scale)
+    return params, _lstm.forward(params, xs)
 
 
 def cell_term_norms(params, trace) -> np.ndarray:

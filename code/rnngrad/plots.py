@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_clipping_steps", "plot_layer_gradient_norms", "plot_unrolled_rnn", "plot_state_trajectories", "plot_state_steps", "plot_step_contributions", "plot_full_vs_cell", "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison", "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep", "plot_rate_vs_weight_scale"]
+__all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_clipping_steps", "plot_layer_gradient_norms", "plot_unrolled_rnn", "plot_state_trajectories", "plot_state_steps", "plot_step_contributions", "plot_full_vs_cell", "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison", "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep", "plot_rate_vs_weight_scale", "plot_success_vs_lag", "plot_training_curves", "plot_state_gradient", "plot_run_view"]
 
 
 #: Values outside [LOG_MIN, LOG_MAX] are not drawn on log axes (matplotlib's margins around
@@ -677,4 +677,129 @@ def plot_rate_vs_weight_scale(sweep, ax=None):
     ax.set_xlabel("weight scale $s$ (weights $\\sim N(0, s^2/(n+m))$)")
     ax.set_ylabel("per-step factor $r$ (linear scale)")
     ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_success_vs_lag(table, ax=None):
+    """Chapter 9: the fraction of seeds that solved the task against the lag, one line per model.
+
+    ``table`` is an ``experiment.SuccessTable``. The lag axis is logarithmic; lines are nudged
+    apart vertically by a few hundredths so that models with equal rates stay visible.
+    """
+    from .train import model_spec
+
+    ax = _axes(ax)
+    lags = np.asarray(table.lags, dtype=float)
+    rate = np.asarray(table.rate, dtype=float)
+    k = len(table.models)
+    for i, model in enumerate(table.models):
+        ok = np.isfinite(rate[i])
+        nudge = 0.02 * (i - (k - 1) / 2)
+        ax.plot(lags[ok], rate[i][ok] + nudge, "o-", lw=1.8, ms=5, label=model_spec(model).label)
+    ax.set_xscale("log")
+    ax.set_xticks(lags, [f"{v:g}" for v in lags])
+    ax.minorticks_off()
+    ax.set_ylim(-0.08, 1.08)
+    what = "sequence length $T$" if table.task == "adding" else "lag (steps between the bit and the answer)"
+    ax.set_xlabel(f"{what} (log scale)")
+    ax.set_ylabel("fraction of seeds solved")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+_CURVE_VIEWS = {
+    "loss": ("loss", "training loss, block mean (log scale)", True),
+    "accuracy": ("accuracy", "training accuracy, block mean", False),
+    "grad_norm": ("grad_norm", r"$\|\partial L/\partial\theta\|_2$ before clipping (log scale)", True),
+}
+
+
+def plot_training_curves(runs, ax=None, *, which: str = "loss"):
+    """Chapter 9: training curves of one or more runs (``experiment.RunCurves``) against the step.
+
+    ``which`` is 'loss' (log scale), 'accuracy' (linear; the 0.95 threshold dotted) or
+    'grad_norm' (the global gradient norm before clipping, log scale). Values that a log axis
+    cannot show (0, inf) are left out and the legend says so.
+    """
+    if which not in _CURVE_VIEWS:
+        raise ValueError(f"which must be one of {sorted(_CURVE_VIEWS)}, got {which!r}")
+    if hasattr(runs, "steps"):
+        runs = [runs]
+    runs = list(runs)
+    if not runs:
+        raise ValueError("runs must hold at least one RunCurves")
+    field, ylabel, log = _CURVE_VIEWS[which]
+    ax = _axes(ax)
+    for run in runs:
+        x = np.asarray(run.steps)
+        y = np.asarray(getattr(run, field), dtype=float)
+        ok = _on_log_scale(y) if log else np.isfinite(y)
+        label = run.label + ("" if ok.all() else f" ({int((~ok).sum())} points off the scale)")
+        ax.plot(x[ok], y[ok], lw=1.5, label=label)
+    if log:
+        ax.set_yscale("log")
+    if which == "loss" and all(r.task == "first_bit" for r in runs):
+        ax.axhline(np.log(2.0), color="0.5", ls=":", lw=1, label=r"chance: $\ln 2$")
+    if which == "accuracy":
+        ax.axhline(0.95, color="crimson", ls=":", lw=1, label="threshold 0.95")
+        ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("training step")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_state_gradient(run, ax=None):
+    """Chapter 9: mean_b ‖∂ℓ_b/∂c_t‖₂ against t at the probed training steps of one run (log scale).
+
+    ``run`` is an ``experiment.RunCurves``; one line per probe step, darker = later. Values off
+    the log scale (underflow to 0) are left out and named in the legend.
+    """
+    import matplotlib as mpl
+
+    ax = _axes(ax)
+    G = np.asarray(run.state_grad, dtype=float)
+    steps = np.asarray(run.probe_steps)
+    if G.ndim != 2 or G.shape[0] == 0:
+        raise ValueError(f"run.state_grad must be a non-empty (probes, T) array, got shape {G.shape}")
+    cmap = mpl.colormaps["viridis"]
+    t = np.arange(G.shape[1])
+    for p, (step, g) in enumerate(zip(steps, G)):
+        ok = _on_log_scale(g)
+        label = f"step {int(step)}"
+        if not ok.all():
+            label += f" ({int((~ok).sum())} values off the scale, not drawn)"
+        colour = cmap(0.85 * p / max(len(steps) - 1, 1))
+        ax.semilogy(t[ok], g[ok], lw=1.8, color=colour, label=label)
+    ax.set_xlabel("time step $t$ (the answer is read at $t = T-1$)")
+    ax.set_ylabel(r"$\mathrm{mean}_b\,\|\partial \ell_b/\partial c_t\|_2$ (log scale)")
+    ax.set_title(run.label, fontsize="medium")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_run_view(run, ax=None, *, view: str = "loss"):
+    """Chapter 9's explorer: one stored run (``experiment.RunCurves`` or None) in one view.
+
+    ``view``: 'loss', 'accuracy', 'grad_norm' (see :func:`plot_training_curves`) or
+    'state_grad' (:func:`plot_state_gradient`). ``run=None`` draws a labelled empty panel
+    ("no run stored for this choice") instead of raising.
+    """
+    if view not in ("loss", "accuracy", "grad_norm", "state_grad"):
+        raise ValueError(f"view must be 'loss', 'accuracy', 'grad_norm' or 'state_grad', got {view!r}")
+    ax = _axes(ax)
+    if run is None:
+        ax.text(0.5, 0.5, "no run stored for this choice\n(the sweep did not train it)",
+                transform=ax.transAxes, ha="center", va="center", color="crimson")
+        ax.set_xlabel("training step")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return ax
+    if view == "state_grad":
+        plot_state_gradient(run, ax=ax)
+    else:
+        plot_training_curves(run, ax=ax, which=view)
+    verdict = "solved" if run.solved else "not solved"
+    ax.set_title(f"{run.label}: {verdict}, test accuracy {run.final_accuracy:.3f} "
+                 f"after {int(run.steps[-1]) if len(run.steps) else 0} steps", fontsize="medium")
     return ax

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 
 from . import gradients, plots
 
-__all__ = ["lag_explorer", "deepnet_explorer", "state_explorer", "contribution_explorer", "cell_path_explorer", "gate_explorer", "survival_explorer", "forget_explorer"]
+__all__ = ["lag_explorer", "deepnet_explorer", "state_explorer", "contribution_explorer", "cell_path_explorer", "gate_explorer", "survival_explorer", "forget_explorer", "long_range_explorer"]
 
 
 def _explorer(controls: dict, draw) -> w.VBox:
@@ -215,5 +215,39 @@ def forget_explorer(*, n: int = 16, T: int = 301, seed: int = 0) -> w.VBox:
     def draw(ax, forget_bias, lag):
         paths = survival.forget_survival(forget_bias=forget_bias, lag=lag, n=n, T=T, seed=seed)
         plots.plot_forget_paths(paths, ax=ax)
+
+    return _explorer(controls, draw)
+
+
+def long_range_explorer(csv_path, npz_path=None) -> w.VBox:
+    """Chapter 9: browse the committed sweep. Task, model, lag and seed pick one stored run;
+    the view shows its loss, accuracy, gradient norm, or ‖∂ℓ/∂c_t‖ over t at the first and
+    last step. Combinations the sweep did not train show a labelled empty panel."""
+    from pathlib import Path
+
+    from . import experiment
+
+    rows = experiment.read_results(csv_path)
+    store = experiment.load_curves(npz_path or Path(csv_path).with_suffix(".npz"))
+    tasks = sorted({r["task"] for r in rows}, key=lambda t: t != "first_bit")
+    models = [m for m in experiment.success_table(rows, tasks[0]).models]
+    lags = sorted({r["lag"] for r in rows})
+    seeds = sorted({r["seed"] for r in rows})
+    style = {"description_width": "initial"}
+    controls = {
+        "task": w.Dropdown(options=tasks, value=tasks[0], description="task", style=style),
+        "model": w.Dropdown(options=models, value=models[-1], description="model", style=style),
+        "lag": w.SelectionSlider(options=lags, value=lags[len(lags) // 2],
+                                 description="lag (T for adding)", continuous_update=False,
+                                 style=style),
+        "seed": w.Dropdown(options=seeds, value=seeds[0], description="seed", style=style),
+        "view": w.Dropdown(options=[("loss", "loss"), ("accuracy", "accuracy"),
+                                    ("‖∂L/∂θ‖", "grad_norm"), ("‖∂ℓ/∂c_t‖ over t", "state_grad")],
+                           value="loss", description="view", style=style),
+    }
+
+    def draw(ax, task, model, lag, seed, view):
+        run = store.get(task, model, lag, seed)
+        plots.plot_run_view(run, ax=ax, view=view)
 
     return _explorer(controls, draw)
