@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import (ACTIVATIONS, BATCHES, assert_close_fd, fd_jacobian, random_rnn,
+from reference import (ACTIVATIONS, BATCHES, assert_close_fd, fd_jacobian, random_rnn,
                       ref_rnn_forward, replace, rnn_at, xs_shape)
 from rnngrad import bptt, dynamics, gradients, numdiff, rnn
 

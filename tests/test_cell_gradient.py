@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import fd_jacobian, random_lstm, rel_err  # noqa: E402
+from reference import fd_jacobian, random_lstm, rel_err  # noqa: E402
 
 from rnngrad import gradients, lstm, numdiff, plots, rnn, widgets  # noqa: E402
 

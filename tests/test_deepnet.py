@@ -26,7 +26,7 @@ import sympy as sp  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from conftest import ACTIVATIONS, BATCHES, HYP, assert_close_fd, fd_jacobian  # noqa: E402
+from reference import ACTIVATIONS, BATCHES, HYP, assert_close_fd, fd_jacobian  # noqa: E402
 from rnngrad import activations, deepnet, plots  # noqa: E402
 
 #: (widths n_0, n_1, …, n_L): depth 1, width 1, unequal widths, and a deeper square stack.

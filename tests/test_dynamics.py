@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import ACTIVATIONS, BATCHES, random_rnn
+from reference import ACTIVATIONS, BATCHES, random_rnn
 from rnngrad import activations, dynamics, rnn
 
 

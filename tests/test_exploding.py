@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import fd_jacobian, rel_err
+from reference import fd_jacobian, rel_err
 
 from rnngrad import exploding
 from rnngrad.activations import sigmoid

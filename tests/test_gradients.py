@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conftest import (ACTIVATIONS, BATCHES, GATES, assert_close_fd, fd_jacobian, lstm_weights,
+from reference import (ACTIVATIONS, BATCHES, GATES, assert_close_fd, fd_jacobian, lstm_weights,
                       random_lstm, random_rnn, ref_lstm_step, rel_err, spectral)
 from rnngrad import activations, gradients, lstm, rnn
 

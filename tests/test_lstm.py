@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import (BATCHES, GATES, HYP, SIZES, assert_close_fd, fd_jacobian,
+from reference import (BATCHES, GATES, HYP, SIZES, assert_close_fd, fd_jacobian,
                       fd_jacobian_per_example, lstm_weights, random_lstm, ref_lstm_forward,
                       ref_lstm_step, replace, state_shape, xs_shape)
 from rnngrad import lstm

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import fd_jacobian, random_rnn, replace
+from reference import fd_jacobian, random_rnn, replace
 from rnngrad import numdiff, rnn
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import (ACTIVATIONS, BATCHES, HYP, SIZES, assert_close_fd, fd_jacobian,
+from reference import (ACTIVATIONS, BATCHES, HYP, SIZES, assert_close_fd, fd_jacobian,
                       fd_jacobian_per_example, random_rnn, ref_rnn_forward, replace, rnn_at,
                       spectral, state_shape, xs_shape)
 from rnngrad import activations, rnn

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from conftest import (GATES, assert_close_fd, fd_jacobian, lstm_weights, ref_lstm_forward,  # noqa: E402
+from reference import (GATES, assert_close_fd, fd_jacobian, lstm_weights, ref_lstm_forward,  # noqa: E402
                       ref_rnn_forward, rnn_at, spectral)
 from rnngrad import gradients, lstm, plots, rnn, survival, widgets  # noqa: E402
 

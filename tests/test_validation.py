@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import random_lstm, random_rnn
+from reference import random_lstm, random_rnn
 from rnngrad import gradients, lstm, rnn
 
 N, M, T, B = 3, 2, 4, 2
