@@ -1,225 +1,259 @@
-"""ipywidgets explorers. Each callback calls a pure compute function and a plot function;
-no mathematics lives here. Import explicitly: ``from rnngrad import widgets``.
+"""The explorers of the course: one per chapter, each a set of controls, a pure compute
+function and a plot function. No mathematics lives here.
+
+Every explorer is declared once, as an :class:`Explorer` (controls + ``compute`` + ``draw``),
+by a function decorated with :func:`explorer`. Calling the function (``widgets.lag_explorer()``)
+builds the live ipywidgets view; its ``.spec(...)`` gives the declaration itself, which the
+tests, the benchmarks and the static (kernel-free) pages use. ``EXPLORERS`` lists them all.
+Import explicitly: ``from rnngrad import widgets``.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
 import ipywidgets as w
 import matplotlib.pyplot as plt
+import numpy as np
 
-from . import gradients, plots
+from . import bptt, cell, deepnet, dynamics, gradients, plots, survival
 
-__all__ = ["lag_explorer", "deepnet_explorer", "state_explorer", "contribution_explorer", "cell_path_explorer", "gate_explorer", "survival_explorer", "forget_explorer", "long_range_explorer"]
+__all__ = ["Control", "Explorer", "EXPLORERS", "explorer", "lag_explorer", "deepnet_explorer",
+           "state_explorer", "contribution_explorer", "cell_path_explorer", "gate_explorer",
+           "survival_explorer", "forget_explorer", "long_range_explorer"]
 
-
-def _explorer(controls: dict, draw) -> w.VBox:
-    """Lay out ``controls`` above an Output; redraw on every change with ``draw(ax, **values)``."""
-    out = w.Output()
-
-    def update(_change=None):
-        values = {name: c.value for name, c in controls.items()}
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
-            draw(ax, **values)
-            plt.show()
-            plt.close(fig)
-
-    for c in controls.values():
-        c.observe(update, names="value")
-    update()
-    return w.VBox([w.HBox(list(controls.values())), out])
+_STYLE = {"description_width": "initial"}
+FIGSIZE = (6.4, 3.6)
 
 
-def lag_explorer(*, n: int = 16, seed: int = 0) -> w.VBox:
-    """Gradient norm vs lag for a random RNN: ‖W_rec‖₂, activation and length T are sliders."""
-    style = {"description_width": "initial"}
-    controls = {
-        "scale": w.FloatSlider(value=1.0, min=0.1, max=8.0, step=0.1, description="‖W_rec‖₂",
-                               continuous_update=True, style=style),
-        "activation": w.Dropdown(options=["sigmoid", "tanh"], value="sigmoid",
-                                 description="activation", style=style),
-        "T": w.IntSlider(value=60, min=2, max=300, step=1, description="length T",
-                         continuous_update=True, style=style),
-    }
+@dataclass(frozen=True)
+class Control:
+    """One control: a slider over [min, max] in steps of ``step`` (``log``: min and max are
+    powers of ten), or a choice among ``options`` (``slider=True`` shows it as a slider)."""
 
-    def draw(ax, scale, activation, T):
-        curve = gradients.rnn_lag_curve(n=n, T=T, scale=scale, activation=activation, seed=seed)
+    label: str
+    value: Any
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    options: tuple = ()
+    log: bool = False
+    slider: bool = False
+
+    def widget(self, continuous: bool) -> w.ValueWidget:
+        common = dict(description=self.label, style=_STYLE)
+        if self.options:
+            if self.slider:
+                return w.SelectionSlider(options=list(self.options), value=self.value,
+                                         continuous_update=continuous, **common)
+            return w.Dropdown(options=list(self.options), value=self.value, **common)
+        kind = (w.FloatLogSlider if self.log else
+                w.IntSlider if isinstance(self.value, int) else w.FloatSlider)
+        extra = {"base": 10} if self.log else {}
+        return kind(value=self.value, min=self.min, max=self.max, step=self.step,
+                    continuous_update=continuous, **extra, **common)
+
+    def span(self, k: int = 20) -> list:
+        """``k`` values spanning the control's range (all options of a choice), ends included."""
+        if self.options:   # options are values, or (label, value) pairs
+            return [o[1] if isinstance(o, tuple) else o for o in self.options]
+        if self.log:
+            return [float(v) for v in np.logspace(self.min, self.max, k)]
+        vals = np.linspace(self.min, self.max, k)
+        if isinstance(self.value, int):
+            return sorted({int(round(v)) for v in vals})
+        return [float(np.round(v / self.step) * self.step) for v in vals]
+
+
+@dataclass(frozen=True)
+class Explorer:
+    """An explorer: ``compute(**values)`` → data (pure, tested on its own), then
+    ``draw(data, ax, **values)`` plots it. ``main`` names the control a static page animates."""
+
+    title: str
+    controls: dict[str, Control]
+    compute: Callable[..., Any]
+    draw: Callable[..., Any]
+    main: str
+    continuous: bool = False
+    figsize: tuple = field(default=FIGSIZE)
+
+    def defaults(self) -> dict:
+        return {name: c.value for name, c in self.controls.items()}
+
+    def figure(self, **values):
+        """Compute and draw at ``values`` (missing ones at their defaults); returns the Figure."""
+        values = {**self.defaults(), **values}
+        fig, ax = plt.subplots(figsize=self.figsize, layout="constrained")
+        self.draw(self.compute(**values), ax, **values)
+        return fig
+
+    def widget(self) -> w.VBox:
+        """The live view: the controls above an Output redrawn on every change."""
+        controls = {name: c.widget(self.continuous) for name, c in self.controls.items()}
+        out = w.Output()
+
+        def update(_change=None):
+            with out:
+                out.clear_output(wait=True)
+                fig = self.figure(**{name: c.value for name, c in controls.items()})
+                plt.show()
+                plt.close(fig)
+
+        for c in controls.values():
+            c.observe(update, names="value")
+        update()
+        return w.VBox([w.HBox(list(controls.values())), out])
+
+
+#: name → the function that declares it (``EXPLORERS["lag_explorer"](n=8)`` is an Explorer).
+EXPLORERS: dict[str, Callable[..., Explorer]] = {}
+
+
+def explorer(declare: Callable[..., Explorer]) -> Callable[..., w.VBox]:
+    """Register ``declare`` and return the function that builds its live widget."""
+    EXPLORERS[declare.__name__] = declare
+
+    @functools.wraps(declare)
+    def build(*args, **kwargs) -> w.VBox:
+        return declare(*args, **kwargs).widget()
+
+    build.spec = declare
+    return build
+
+
+_ACTIVATION = Control("activation", "sigmoid", options=("sigmoid", "tanh"))
+
+
+@explorer
+def lag_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
+    """Chapter 4 (and Getting started): gradient norm vs lag for a random RNN, with its bound;
+    ‖W_rec‖₂, activation and length T are the controls."""
+
+    def draw(curve, ax, **_):
         plots.plot_lag_curve(curve, ax=ax)
         ax.set_title(curve.label)
 
-    return _explorer(controls, draw)
+    return Explorer(
+        "gradient norm vs lag, simple RNN",
+        {"scale": Control("‖W_rec‖₂", 1.0, 0.1, 8.0, 0.1), "activation": _ACTIVATION,
+         "T": Control("length T", 60, 2, 300, 1)},
+        functools.partial(gradients.rnn_lag_curve, n=n, seed=seed), draw, main="scale",
+        continuous=True)
 
 
-def deepnet_explorer(*, width: int = 64, seed: int = 0, batch: int = 16) -> w.VBox:
-    """Per-layer gradient norms of a random deep network at initialization (chapter 1):
-    depth L, activation and weight scale (1 = Glorot) are sliders."""
-    from . import deepnet
+@explorer
+def deepnet_explorer(*, width: int = 64, seed: int = 0, batch: int = 16) -> Explorer:
+    """Chapter 1: per-layer gradient norms of a random deep network at initialization;
+    depth L, activation and weight scale (1 = Glorot) are the controls."""
 
-    style = {"description_width": "initial"}
-    controls = {
-        "depth": w.IntSlider(value=20, min=1, max=200, step=1, description="depth L",
-                             continuous_update=False, style=style),
-        "activation": w.Dropdown(options=["sigmoid", "tanh"], value="sigmoid",
-                                 description="activation", style=style),
-        "weight_scale": w.FloatLogSlider(value=1.0, base=10, min=-1.0, max=1.3, step=0.05,
-                                         description="weight scale (1 = Glorot)",
-                                         continuous_update=False, style=style),
-    }
-
-    def draw(ax, depth, activation, weight_scale):
-        norms = deepnet.layer_gradient_norms(depth=depth, width=width, activation=activation,
-                                             weight_scale=weight_scale, seed=seed, batch=batch)
+    def draw(norms, ax, **_):
         plots.plot_layer_gradient_norms(norms, ax=ax)
         ax.set_title(norms.label)
 
-    return _explorer(controls, draw)
+    return Explorer(
+        "per-layer gradient norms of a deep network",
+        {"depth": Control("depth L", 20, 1, 200, 1), "activation": _ACTIVATION,
+         "weight_scale": Control("weight scale (1 = Glorot)", 1.0, -1.0, 1.3, 0.05, log=True)},
+        functools.partial(deepnet.layer_gradient_norms, width=width, seed=seed, batch=batch),
+        draw, main="weight_scale")
 
 
-def state_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> w.VBox:
-    """State trajectories of a random RNN (chapter 2): ‖W_rec‖₂, activation and the input
+@explorer
+def state_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
+    """Chapter 2: state trajectories of a random RNN; ‖W_rec‖₂, activation and the input
     sequence (noise at every step, or one pulse at t = 0) are the controls."""
-    from . import dynamics
-
-    style = {"description_width": "initial"}
-    controls = {
-        "scale": w.FloatSlider(value=1.0, min=0.1, max=16.0, step=0.1, description="‖W_rec‖₂",
-                               continuous_update=False, style=style),
-        "activation": w.Dropdown(options=["sigmoid", "tanh"], value="sigmoid",
-                                 description="activation", style=style),
-        "inputs": w.Dropdown(options=list(dynamics.INPUT_KINDS), value="noise",
-                             description="input", style=style),
-    }
-
-    def draw(ax, scale, activation, inputs):
-        traj = dynamics.state_trajectories(n=n, T=T, scale=scale, activation=activation,
-                                           inputs=inputs, seed=seed)
-        plots.plot_state_trajectories(traj, ax=ax)
-
-    return _explorer(controls, draw)
+    return Explorer(
+        "state trajectories of a simple RNN",
+        {"scale": Control("‖W_rec‖₂", 1.0, 0.1, 16.0, 0.1), "activation": _ACTIVATION,
+         "inputs": Control("input", "noise", options=tuple(dynamics.INPUT_KINDS))},
+        functools.partial(dynamics.state_trajectories, n=n, T=T, seed=seed),
+        lambda traj, ax, **_: plots.plot_state_trajectories(traj, ax=ax), main="scale")
 
 
-def contribution_explorer(*, n: int = 8, seed: int = 0) -> w.VBox:
-    """Each time step's contribution to ∂E/∂W, log-scale bars (chapter 3): sequence length T,
+@explorer
+def contribution_explorer(*, n: int = 8, seed: int = 0) -> Explorer:
+    """Chapter 3: each time step's contribution to ∂E/∂W (log-scale bars); sequence length T,
     ‖W_rec‖₂, activation and the loss (last step only, or every step) are the controls."""
-    from . import bptt
-
-    style = {"description_width": "initial"}
-    controls = {
-        "T": w.IntSlider(value=10, min=1, max=100, step=1, description="length T",
-                         continuous_update=False, style=style),
-        "scale": w.FloatSlider(value=2.0, min=0.1, max=16.0, step=0.1, description="‖W_rec‖₂",
-                               continuous_update=False, style=style),
-        "activation": w.Dropdown(options=["sigmoid", "tanh"], value="sigmoid",
-                                 description="activation", style=style),
-        "loss": w.Dropdown(options=list(bptt.LOSS_KINDS), value="last", description="loss at",
-                           style=style),
-    }
-
-    def draw(ax, T, scale, activation, loss):
-        profile = bptt.step_contribution_profile(n=n, T=T, scale=scale, activation=activation,
-                                                 loss=loss, seed=seed)
-        plots.plot_step_contributions(profile, ax=ax)
-
-    return _explorer(controls, draw)
+    return Explorer(
+        "per-step contributions to the BPTT gradient",
+        {"T": Control("length T", 10, 1, 100, 1), "scale": Control("‖W_rec‖₂", 2.0, 0.1, 16.0, 0.1),
+         "activation": _ACTIVATION,
+         "loss": Control("loss at", "last", options=tuple(bptt.LOSS_KINDS))},
+        functools.partial(bptt.step_contribution_profile, n=n, seed=seed),
+        lambda profile, ax, **_: plots.plot_step_contributions(profile, ax=ax), main="scale")
 
 
-def cell_path_explorer(*, n: int = 8, seed: int = 0) -> w.VBox:
+def _cell_path_gap(*, n, T, forget_bias, weight_scale, seed):
+    params, trace = gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias,
+                                                weight_scale=weight_scale, seed=seed)
+    return gradients.cell_path_gap(params, trace)
+
+
+@explorer
+def cell_path_explorer(*, n: int = 8, seed: int = 0) -> Explorer:
     """Chapter 6: the true cell-state derivative against the source's product Π(A+B+C+D)."""
-    style = {"description_width": "initial"}
-    controls = {
-        "weight_scale": w.FloatSlider(value=1.0, min=0.1, max=4.0, step=0.1,
-                                      description="weight scale", style=style),
-        "forget_bias": w.FloatSlider(value=1.0, min=-3.0, max=6.0, step=0.25,
-                                     description="forget bias", style=style),
-        "T": w.IntSlider(value=40, min=2, max=200, description="length T", style=style),
-    }
 
-    def draw(ax, weight_scale, forget_bias, T):
-        params, trace = gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias,
-                                                    weight_scale=weight_scale, seed=seed)
-        gap = gradients.cell_path_gap(params, trace)
+    def draw(gap, ax, **_):
         plots.plot_full_vs_cell(gap.lags, gap.full_norms, gap.cell_norms, gap.rel_diff, ax=ax)
         ax.set_title(f"LSTM, n = {n}: true derivative vs the source's product")
 
-    return _explorer(controls, draw)
+    return Explorer(
+        "true cell-state derivative vs the source's product",
+        {"weight_scale": Control("weight scale", 1.0, 0.1, 4.0, 0.1),
+         "forget_bias": Control("forget bias", 1.0, -3.0, 6.0, 0.25),
+         "T": Control("length T", 40, 2, 200, 1)},
+        functools.partial(_cell_path_gap, n=n, seed=seed), draw, main="weight_scale")
 
 
-def gate_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> w.VBox:
+@explorer
+def gate_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
     """Chapter 5: mean gate activations and cell states of a random LSTM over time; the
     forget-gate bias, the input scale and the input sequence (noise or constant) are the controls."""
-    from . import cell
-
-    style = {"description_width": "initial"}
-    controls = {
-        "forget_bias": w.FloatSlider(value=1.0, min=-6.0, max=10.0, step=0.5,
-                                     description="forget bias b_f", continuous_update=False,
-                                     style=style),
-        "input_scale": w.FloatSlider(value=1.0, min=0.0, max=10.0, step=0.5,
-                                     description="input scale", continuous_update=False,
-                                     style=style),
-        "inputs": w.Dropdown(options=list(cell.INPUT_KINDS), value="noise", description="input",
-                             style=style),
-    }
-
-    def draw(ax, forget_bias, input_scale, inputs):
-        traj = cell.gate_trajectories(forget_bias=forget_bias, input_scale=input_scale,
-                                      inputs=inputs, n=n, T=T, seed=seed)
-        plots.plot_gate_trajectories(traj, ax=ax)
-
-    return _explorer(controls, draw)
+    return Explorer(
+        "gates and cell state of an LSTM",
+        {"forget_bias": Control("forget bias b_f", 1.0, -6.0, 10.0, 0.5),
+         "input_scale": Control("input scale", 1.0, 0.0, 10.0, 0.5),
+         "inputs": Control("input", "noise", options=tuple(cell.INPUT_KINDS))},
+        functools.partial(cell.gate_trajectories, n=n, T=T, seed=seed),
+        lambda traj, ax, **_: plots.plot_gate_trajectories(traj, ax=ax), main="forget_bias")
 
 
-def survival_explorer(*, n: int = 16, seed: int = 0) -> w.VBox:
+@explorer
+def survival_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
     """Chapter 7: gradient norm vs lag for a sigmoid RNN, a tanh RNN and an LSTM that share
     their weights and inputs; the forget-gate bias, the weight scale and the length T are
     the controls (log scale)."""
-    from . import survival
 
-    style = {"description_width": "initial"}
-    controls = {
-        "forget_bias": w.FloatSlider(value=1.0, min=-3.0, max=6.0, step=0.5,
-                                     description="forget bias b_f", continuous_update=False,
-                                     style=style),
-        "weight_scale": w.FloatSlider(value=1.0, min=0.1, max=4.0, step=0.1,
-                                      description="weight scale", continuous_update=False,
-                                      style=style),
-        "T": w.IntSlider(value=100, min=2, max=300, step=1, description="length T",
-                         continuous_update=False, style=style),
-    }
-
-    def draw(ax, forget_bias, weight_scale, T):
-        curves = survival.rnn_vs_lstm(n=n, T=T, forget_bias=forget_bias,
-                                      weight_scale=weight_scale, seed=seed)
+    def draw(curves, ax, *, weight_scale, **_):
         plots.plot_lag_comparison(curves, ax=ax)
         ax.set_title(f"n = {n}, weight scale {weight_scale:g}, same inputs for all three",
                      fontsize="medium")
 
-    return _explorer(controls, draw)
+    return Explorer(
+        "RNN vs LSTM: gradient norm vs lag",
+        {"forget_bias": Control("forget bias b_f", 1.0, -3.0, 6.0, 0.5),
+         "weight_scale": Control("weight scale", 1.0, 0.1, 4.0, 0.1),
+         "T": Control("length T", 100, 2, 300, 1)},
+        functools.partial(survival.rnn_vs_lstm, n=n, seed=seed), draw, main="forget_bias")
 
 
-def forget_explorer(*, n: int = 16, T: int = 301, seed: int = 0) -> w.VBox:
+@explorer
+def forget_explorer(*, n: int = 16, T: int = 301, seed: int = 0) -> Explorer:
     """Chapter 8: how much gradient survives at a chosen lag, against the forget-gate bias;
     the true norm, the forget-gate path max_i Π f_{t,i} and f̄^k on one log plot."""
-    from . import survival
-
-    style = {"description_width": "initial"}
-    controls = {
-        "forget_bias": w.FloatSlider(value=1.0, min=-3.0, max=6.0, step=0.25,
-                                     description="forget bias b_f", continuous_update=False,
-                                     style=style),
-        "lag": w.IntSlider(value=100, min=1, max=T - 1, step=1, description="lag k",
-                           continuous_update=False, style=style),
-    }
-
-    def draw(ax, forget_bias, lag):
-        paths = survival.forget_survival(forget_bias=forget_bias, lag=lag, n=n, T=T, seed=seed)
-        plots.plot_forget_paths(paths, ax=ax)
-
-    return _explorer(controls, draw)
+    return Explorer(
+        "surviving gradient vs forget bias",
+        {"forget_bias": Control("forget bias b_f", 1.0, -3.0, 6.0, 0.25),
+         "lag": Control("lag k", 100, 1, T - 1, 1)},
+        functools.partial(survival.forget_survival, n=n, T=T, seed=seed),
+        lambda paths, ax, **_: plots.plot_forget_paths(paths, ax=ax), main="forget_bias")
 
 
-def long_range_explorer(csv_path, npz_path=None) -> w.VBox:
+@explorer
+def long_range_explorer(csv_path, npz_path=None) -> Explorer:
     """Chapter 9: browse the committed sweep. Task, model, lag and seed pick one stored run;
     the view shows its loss, accuracy, gradient norm, or ‖∂ℓ/∂c_t‖ over t at the first and
     last step. Combinations the sweep did not train show a labelled empty panel."""
@@ -229,25 +263,18 @@ def long_range_explorer(csv_path, npz_path=None) -> w.VBox:
 
     rows = experiment.read_results(csv_path)
     store = experiment.load_curves(npz_path or Path(csv_path).with_suffix(".npz"))
-    tasks = sorted({r["task"] for r in rows}, key=lambda t: t != "first_bit")
-    models = [m for m in experiment.success_table(rows, tasks[0]).models]
-    lags = sorted({r["lag"] for r in rows})
-    seeds = sorted({r["seed"] for r in rows})
-    style = {"description_width": "initial"}
-    controls = {
-        "task": w.Dropdown(options=tasks, value=tasks[0], description="task", style=style),
-        "model": w.Dropdown(options=models, value=models[-1], description="model", style=style),
-        "lag": w.SelectionSlider(options=lags, value=lags[len(lags) // 2],
-                                 description="lag (T for adding)", continuous_update=False,
-                                 style=style),
-        "seed": w.Dropdown(options=seeds, value=seeds[0], description="seed", style=style),
-        "view": w.Dropdown(options=[("loss", "loss"), ("accuracy", "accuracy"),
-                                    ("‖∂L/∂θ‖", "grad_norm"), ("‖∂ℓ/∂c_t‖ over t", "state_grad")],
-                           value="loss", description="view", style=style),
-    }
-
-    def draw(ax, task, model, lag, seed, view):
-        run = store.get(task, model, lag, seed)
-        plots.plot_run_view(run, ax=ax, view=view)
-
-    return _explorer(controls, draw)
+    tasks = tuple(sorted({r["task"] for r in rows}, key=lambda t: t != "first_bit"))
+    models = tuple(experiment.success_table(rows, tasks[0]).models)
+    lags = tuple(sorted({r["lag"] for r in rows}))
+    seeds = tuple(sorted({r["seed"] for r in rows}))
+    views = (("loss", "loss"), ("accuracy", "accuracy"), ("‖∂L/∂θ‖", "grad_norm"),
+             ("‖∂ℓ/∂c_t‖ over t", "state_grad"))
+    return Explorer(
+        "one training run of the long-range sweep",
+        {"task": Control("task", tasks[0], options=tasks),
+         "model": Control("model", models[-1], options=models),
+         "lag": Control("lag (T for adding)", lags[len(lags) // 2], options=lags, slider=True),
+         "seed": Control("seed", seeds[0], options=seeds),
+         "view": Control("view", "loss", options=views)},
+        lambda task, model, lag, seed, view: store.get(task, model, lag, seed),
+        lambda run, ax, *, view, **_: plots.plot_run_view(run, ax=ax, view=view), main="lag")

@@ -1,0 +1,45 @@
+"""Every explorer of the book, declared once in rnngrad.widgets: every control swept over its
+range (the others at their defaults) must give a plot, never an exception or a warning."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from rnngrad import widgets  # noqa: E402
+
+#: Explorers that need no data files (chapter 9's browses the committed sweep: test_widgets_ch9).
+SELF_CONTAINED = [name for name in widgets.EXPLORERS if name != "long_range_explorer"]
+
+
+@pytest.mark.parametrize("name", SELF_CONTAINED)
+def test_every_control_over_its_range(name):
+    spec = widgets.EXPLORERS[name]()
+    assert spec.main in spec.controls
+    for control_name, control in spec.controls.items():
+        values = control.span(4)
+        assert values[0] != values[-1] or len(control.options) == 1
+        for value in values:
+            fig = spec.figure(**{control_name: value})
+            ax = fig.axes[0]
+            assert ax.get_xlabel() or ax.get_title(), (name, control_name, value)
+            plt.close(fig)
+
+
+@pytest.mark.parametrize("name", SELF_CONTAINED)
+def test_live_widget_has_one_control_per_declared_control(name):
+    spec = widgets.EXPLORERS[name]()
+    box = getattr(widgets, name)()
+    controls = box.children[0].children
+    assert [c.description for c in controls] == [c.label for c in spec.controls.values()]
+    assert [c.value for c in controls] == list(spec.defaults().values())
+    plt.close("all")
+
+
+def test_span_covers_the_range():
+    c = widgets.Control("x", 1.0, 0.1, 8.0, 0.1)
+    assert c.span(5)[0] == pytest.approx(0.1) and c.span(5)[-1] == pytest.approx(8.0)
+    assert widgets.Control("T", 60, 2, 300, 1).span(3) == [2, 151, 300]
+    assert widgets.Control("s", 1.0, -1.0, 1.0, 0.1, log=True).span(3) == pytest.approx([0.1, 1, 10])
+    assert widgets.Control("v", "a", options=(("A", "a"), ("B", "b"))).span() == ["a", "b"]
