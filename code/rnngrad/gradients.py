@@ -52,31 +52,64 @@ def step_jacobians(params, trace, path: str = "full") -> np.ndarray:
         _lstm._check_trace(params, trace)
         _unbatched(trace)
         if path == "full":
-            fn = _lstm.state_jacobian
-            return np.stack([fn(params, trace, t) for t in range(1, trace.T)]) if trace.T > 1 \
-                else np.empty((0, 2 * params.n, 2 * params.n))
-        return np.stack([sum(_lstm.cell_jacobian_terms(params, trace, t))
-                         for t in range(1, trace.T)]) if trace.T > 1 \
-            else np.empty((0, params.n, params.n))
+            return _lstm._state_jacobian_at(params, trace, slice(1, trace.T))
+        return sum(_lstm._cell_terms_at(params, trace, slice(1, trace.T), slice(0, trace.T - 1)))
     raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
 
 
-def jacobian_products(jacobians) -> np.ndarray:
-    """Running products P_k = J_{T-1} J_{T-2} … J_{T-k} for k = 0 … K (P_0 = I).
+def _scaled_products(J: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Running products S J_K … J_{K-k+1}, each stored scaled by a power of two.
 
-    ``jacobians`` is a stack (K, d, d) of J_1 … J_K in time order (K = T-1). P_k is
-    ∂c_{T-1}/∂c_{T-1-k}. Returns (K+1, d, d); one matrix product per lag.
+    Returns (P̂, exps) with P_k = P̂_k · 2^exps[k] exactly (the scaling only shifts exponents)
+    and |P̂_k| ≤ 1. Keeping P̂ of order one avoids float64 overflow and, as important,
+    subnormal numbers: a product that has vanished to ~1e-310 makes every further matrix
+    product tens of times slower.
+    """
+    K = J.shape[0]
+    P = np.empty((K + 1,) + S.shape)
+    P[0] = S
+    exps = np.zeros(K + 1, dtype=np.int64)
+    for k in range(1, K + 1):
+        np.matmul(P[k - 1], J[K - k], out=P[k])
+        e = int(np.frexp(np.abs(P[k]).max())[1])     # 0 for an all-zero product
+        np.ldexp(P[k], -e, out=P[k])
+        exps[k] = exps[k - 1] + e
+    return P, exps
+
+
+def _rescale(values: np.ndarray, exps: np.ndarray) -> np.ndarray:
+    """values · 2^exps along the first axis, exactly; beyond float64's range: inf or 0."""
+    e = np.clip(exps, -1_000_000, 1_000_000).astype(np.int32)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.ldexp(values, e.reshape((-1,) + (1,) * (np.ndim(values) - 1)))
+
+
+def jacobian_products(jacobians, start=None) -> np.ndarray:
+    """Running products P_k = S J_{T-1} J_{T-2} … J_{T-k} for k = 0 … K (P_0 = S).
+
+    ``jacobians`` is a stack (K, d, d) of J_1 … J_K in time order (K = T-1); ``start`` S is
+    (r, d), the identity by default, so P_k is ∂c_{T-1}/∂c_{T-1-k}. A start with fewer rows
+    keeps only the rows that are needed (the LSTM's c-rows). Returns (K+1, r, d); one matrix
+    product per lag. Entries beyond float64's range come out as inf or 0.
     """
     J = as_array(jacobians, "jacobians", (None, None, None))
     K, d, d2 = J.shape
     if d != d2:
         raise ValueError(f"jacobians must be a stack of square matrices, got shape {J.shape}")
-    P = np.empty((K + 1, d, d))
-    P[0] = np.eye(d)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(1, K + 1):
-            np.matmul(P[k - 1], J[K - k], out=P[k])
-    return P
+    S = np.eye(d) if start is None else as_array(start, "start", (None, d))
+    return _rescale(*_scaled_products(J, S))
+
+
+def _lag_jacobians_scaled(params, trace, path: str) -> tuple[np.ndarray, np.ndarray]:
+    """(M̂, exps) with ∂c_{T-1}/∂c_{T-1-k} = M̂_k · 2^exps[k]; see lag_jacobians."""
+    J = step_jacobians(params, trace, path)
+    if not (isinstance(params, _lstm.LSTMParams) and path == "full"):
+        return _scaled_products(J, np.eye(J.shape[-1]))
+    n = params.n
+    c_rows = np.hstack([np.zeros((n, n)), np.eye(n)])          # only c_{T-1} is differentiated
+    P, exps = _scaled_products(J, c_rows)
+    s = trace.o * (1.0 - trace.tanh_c ** 2)                    # ∂h_j/∂c_j (diagonal), j = 0 … T-1
+    return P[:, :, :n] * s[::-1][:, None, :] + P[:, :, n:], exps   # lag k ↔ j = T-1-k
 
 
 def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
@@ -90,14 +123,16 @@ def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
       (at lag 1 this is exactly A+B+C+D);
     * 'cell', the source's product of A+B+C+D over the steps, which drops the paths through
       the output gates o_{j+1}, …, o_{T-2} (chapter 6).
+
+    Entries beyond float64's range come out as inf or 0.
     """
-    P = jacobian_products(step_jacobians(params, trace, path))
-    if isinstance(params, _lstm.LSTMParams) and path == "full":
-        n = params.n
-        s = trace.o * (1.0 - trace.tanh_c ** 2)          # ∂h_j/∂c_j (diagonal), j = 0 … T-1
-        with np.errstate(invalid="ignore", over="ignore"):
-            P = P[:, n:, :n] * s[::-1][:, None, :] + P[:, n:, n:]   # lag k ↔ j = T-1-k
-    return P
+    return _rescale(*_lag_jacobians_scaled(params, trace, path))
+
+
+def _matrix_norms(M: np.ndarray, norm: str) -> np.ndarray:
+    if norm == "fro":
+        return frobenius_norms(M)
+    return np.linalg.svd(M, compute_uv=False)[:, 0]
 
 
 def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "full") -> np.ndarray:
@@ -105,19 +140,13 @@ def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "
 
     ``norm`` is 'spectral' (the largest singular value; the norm of chapter 4's bound) or
     'fro'; ``path`` (LSTM only) as in :func:`lag_jacobians`: 'full' (the true derivative) or
-    'cell' (the source's product of A+B+C+D). Entries overflow to inf when the product
-    explodes past float64 range; they are left as inf, never wrapped.
+    'cell' (the source's product of A+B+C+D). The products are kept scaled, so a norm is inf
+    or 0 only when the true value is beyond float64's range.
     """
     if norm not in _NORMS:
         raise ValueError(f"norm must be 'spectral' or 'fro', got {norm!r}")
-    P = lag_jacobians(params, trace, path)
-    out = np.full(P.shape[0], np.inf)
-    ok = np.all(np.isfinite(P), axis=(1, 2))
-    if norm == "fro":
-        out[ok] = frobenius_norms(P[ok])
-    elif ok.any():
-        out[ok] = np.linalg.svd(P[ok], compute_uv=False)[:, 0]
-    return out
+    M, exps = _lag_jacobians_scaled(params, trace, path)
+    return _rescale(_matrix_norms(M, norm), exps)
 
 
 def bptt_terms(params, trace, dL_dh_or_dc, dL_dc=None):
@@ -256,14 +285,13 @@ def cell_path_gap(params, trace) -> CellPathGap:
     """How much the source's product of eq. (6) terms misses of the true cell-state derivative."""
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
-    full = lag_jacobians(params, trace, "full")
-    cell = lag_jacobians(params, trace, "cell")
-    ok = np.all(np.isfinite(full), axis=(1, 2)) & np.all(np.isfinite(cell), axis=(1, 2))
-    fn, cn, rd = (np.full(full.shape[0], np.inf) for _ in range(3))
-    if ok.any():
-        fn[ok] = np.linalg.svd(full[ok], compute_uv=False)[:, 0]
-        cn[ok] = np.linalg.svd(cell[ok], compute_uv=False)[:, 0]
-        diff = np.linalg.svd(full[ok] - cell[ok], compute_uv=False)[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rd[ok] = np.where(fn[ok] > 0, diff / fn[ok], np.nan)
+    full, ef = _lag_jacobians_scaled(params, trace, "full")
+    cell, ec = _lag_jacobians_scaled(params, trace, "cell")
+    fn_hat, cn_hat = _matrix_norms(full, "spectral"), _matrix_norms(cell, "spectral")
+    top = np.maximum(ef, ec)                      # a common scale for the difference
+    full_c, cell_c = _rescale(full, ef - top), _rescale(cell, ec - top)
+    diff, fn_c = _matrix_norms(full_c - cell_c, "spectral"), _matrix_norms(full_c, "spectral")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rd = np.where(fn_c > 0, diff / fn_c, np.nan)
+    fn, cn = _rescale(fn_hat, ef), _rescale(cn_hat, ec)
     return CellPathGap(np.arange(full.shape[0]), fn, cn, rd)

@@ -262,9 +262,14 @@ def cell_jacobian_terms(params: LSTMParams, trace: LSTMTrace, t: int):
     """
     _check_trace(params, trace)
     t = as_time_index(t, "t", 1, trace.T - 1)
+    return _cell_terms_at(params, trace, t, t - 1)
+
+
+def _cell_terms_at(params: LSTMParams, trace: LSTMTrace, t, tm1):
+    """A, B, C, D at time index ``t`` with ``tm1`` = t - 1; both may be slices (a stack over t)."""
     f, i, ct = trace.f[t], trace.i[t], trace.c_tilde[t]
-    c_prev = trace.c[t - 1]
-    s = trace.o[t - 1] * (1.0 - trace.tanh_c[t - 1] ** 2)
+    c_prev = trace.c[tm1]
+    s = trace.o[tm1] * (1.0 - trace.tanh_c[tm1] ** 2)
     right = s[..., None, :]
     A = (c_prev * f * (1.0 - f))[..., :, None] * params.U("f") * right
     B = _diag(f)
@@ -282,6 +287,11 @@ def state_jacobian(params: LSTMParams, trace: LSTMTrace, t: int) -> np.ndarray:
     """
     _check_trace(params, trace)
     t = as_time_index(t, "t", 0, trace.T - 1)
+    return _state_jacobian_at(params, trace, t)
+
+
+def _state_jacobian_at(params: LSTMParams, trace: LSTMTrace, t) -> np.ndarray:
+    """The state Jacobian at time index ``t``, which may be a slice (a stack over t)."""
     n = params.n
     f, i, ct, o, tc = trace.f[t], trace.i[t], trace.c_tilde[t], trace.o[t], trace.tanh_c[t]
     c_prev = trace.c_prev[t]

@@ -1,0 +1,197 @@
+"""The course's benchmark suite (`make bench`; not part of `make test`).
+
+Prints one Markdown table: every explorer (compute only, and compute + draw with Agg; median
+over 20 positions of each control), rnn/lstm forward + backward at the sizes students meet
+(with torch.nn.LSTM + autograd on one thread when PyTorch is importable), gradient_norm_vs_lag
+at T = 1000, n = 64, and, with --notebooks / --book, per-chapter execution and `make book` times.
+Targets are printed next to each figure; nothing here asserts (speed is measured, not tested).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from rnngrad import gradients, lstm, rnn, widgets  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def timeit(fn, *, repeat: int = 7, min_time: float = 0.05) -> float:
+    """Median seconds of one call of ``fn`` (each sample loops until ``min_time`` passed)."""
+    fn()                                                    # warm-up
+    samples = []
+    for _ in range(repeat):
+        n, t0 = 0, time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            if time.perf_counter() - t0 >= min_time:
+                break
+        samples.append((time.perf_counter() - t0) / n)
+    return statistics.median(samples)
+
+
+def row(what: str, value: str, target: str = "", ok: bool | None = None) -> None:
+    mark = "" if ok is None else ("yes" if ok else "**no**")
+    ROWS.append((what, value, target, mark))
+
+
+def ms(s: float) -> str:
+    return f"{s * 1e3:.2f} ms"
+
+
+def bench_explorers(positions: int = 20) -> None:
+    for name, declare in widgets.EXPLORERS.items():
+        if name == "long_range_explorer":
+            csv = ROOT / "book" / "data" / "long_range_results.csv"
+            if not csv.is_file():
+                continue
+            spec = declare(csv)
+        else:
+            spec = declare()
+        settings = []
+        for cname, control in spec.controls.items():
+            for v in control.span(positions):
+                settings.append({**spec.defaults(), cname: v})
+        compute, full = [], []
+        for values in settings:
+            t0 = time.perf_counter()
+            spec.compute(**values)
+            compute.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            fig = spec.figure(**values)
+            fig.canvas.draw()                                # render, as the inline backend does
+            full.append(time.perf_counter() - t0)
+            plt.close(fig)
+        c, f = statistics.median(compute), statistics.median(full)
+        row(f"explorer `{name}`: compute ({len(settings)} positions)", ms(c), "≤ 10 ms", c <= 0.010)
+        row(f"explorer `{name}`: compute + draw", ms(f), "≤ 80 ms", f <= 0.080)
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+def bench_models() -> None:
+    torch = _torch()
+    rng = np.random.default_rng(0)
+    for (n, m, T, B) in [(8, 1, 100, 1), (32, 1, 100, 32), (64, 8, 200, 32), (128, 16, 100, 64)]:
+        xs = rng.standard_normal((T, B, m))
+        rp = rnn.init(n, m, rng=rng, scale=1.0, activation="tanh")
+        lp = lstm.init(n, m, rng=rng)
+        G = rng.standard_normal((T, B, n))
+
+        def run_rnn():
+            tr = rnn.forward(rp, xs)
+            rnn.backward(rp, tr, G)
+
+        def run_lstm():
+            tr = lstm.forward(lp, xs)
+            lstm.backward(lp, tr, G)
+
+        size = f"(n, m, T, B) = ({n}, {m}, {T}, {B})"
+        t_rnn = timeit(run_rnn)
+        t_lstm = timeit(run_lstm)
+        row(f"rnn forward + backward {size}", ms(t_rnn))
+        small = n <= 32
+        target = "≤ 0.4× torch" if small else "≤ 0.8× torch"
+        if torch is None:
+            row(f"lstm forward + backward {size}", ms(t_lstm), target + " (torch not installed)")
+            continue
+        net = torch.nn.LSTM(m, n).double()
+        x_t = torch.tensor(xs)
+        g_t = torch.tensor(G)
+
+        def run_torch():
+            net.zero_grad()
+            out, _ = net(x_t)
+            out.backward(g_t)
+
+        t_torch = timeit(run_torch)
+        ratio = t_lstm / t_torch
+        row(f"lstm forward + backward {size}", f"{ms(t_lstm)} (torch {ms(t_torch)}, {ratio:.2f}×)",
+            target, ratio <= (0.4 if small else 0.8))
+
+
+def bench_lag() -> None:
+    rng = np.random.default_rng(1)
+    T, n = 1000, 64
+    rp = rnn.init(n, 1, rng=rng, scale=1.0)
+    rtr = rnn.forward(rp, rng.standard_normal((T, 1)))
+    lp = lstm.init(n, 1, rng=rng)
+    ltr = lstm.forward(lp, rng.standard_normal((T, 1)))
+    for label, p, tr in [("rnn", rp, rtr), ("lstm", lp, ltr)]:
+        t = timeit(lambda p=p, tr=tr: gradients.gradient_norm_vs_lag(p, tr), repeat=3, min_time=0.0)
+        row(f"gradient_norm_vs_lag, {label}, T = 1000, n = 64", ms(t), "≤ 50 ms", t <= 0.050)
+
+
+def bench_notebooks() -> None:
+    jupyter = Path(sys.executable).with_name("jupyter")
+    for nb in sorted((ROOT / "book").glob("*.ipynb")):
+        out = ROOT / "_build" / "bench" / nb.name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        subprocess.run([str(jupyter), "nbconvert", "--to", "notebook", "--execute",
+                        "--ExecutePreprocessor.timeout=300", "--output", str(out), str(nb)],
+                       check=True, capture_output=True)
+        dt = time.perf_counter() - t0
+        row(f"execute `{nb.name}` (kernel start included)", f"{dt:.1f} s", "< 60 s", dt < 60)
+
+
+def bench_book() -> None:
+    def make_book():
+        t0 = time.perf_counter()
+        subprocess.run(["make", "book"], cwd=ROOT, check=True, capture_output=True)
+        return time.perf_counter() - t0
+
+    subprocess.run(["rm", "-rf", "_build/.jupyter_cache", "_build/.doctrees", "_build/html"],
+                   cwd=ROOT, check=True)
+    cold = make_book()
+    warm = make_book()
+    row("`make book`, cold (no cache: every page executes)", f"{cold:.1f} s")
+    row("`make book`, warm (nothing changed)", f"{warm:.1f} s", "≤ 10 s", warm <= 10)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--notebooks", action="store_true", help="also time every chapter")
+    ap.add_argument("--book", action="store_true", help="also time cold and warm `make book`")
+    args = ap.parse_args(argv)
+    bench_explorers()
+    bench_models()
+    bench_lag()
+    if args.notebooks:
+        bench_notebooks()
+    if args.book:
+        bench_book()
+    import platform
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
+          f"numpy {np.__version__}")
+    print()
+    print("| what | median time | target | met |")
+    print("|---|---|---|---|")
+    for r in ROWS:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
