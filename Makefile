@@ -8,13 +8,17 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 JB     := $(BIN)/jupyter-book
 CODE   := $(wildcard code/rnngrad/*.py) code/pyproject.toml
+VENDOR := tools/vendor
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help book test unit nbval serve notebooks clean
+.PHONY: help book test unit nbval browser binder-test vendor serve notebooks clean experiment student
 
 help:
 	@echo "make book       build the HTML book strictly into _build/html (creates .venv)"
-	@echo "make test       run every test: unit/property tests, nbval, the strict build"
+	@echo "make test       run every test: unit/property tests, nbval, the strict build, browser tests"
+	@echo "make browser    build, then check every page in headless Chromium (tests/browser)"
+	@echo "make binder-test  build a fresh venv the way Binder does and run every notebook in it"
+	@echo "make vendor     install the pinned JavaScript the pages serve themselves (npm ci)"
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
 
@@ -32,17 +36,41 @@ _build/.rnngrad-stamp: $(CODE)
 	rm -rf _build/.jupyter_cache _build/.doctrees
 	mkdir -p _build && touch $@
 
-book: $(STAMP) _build/.rnngrad-stamp
+# The JavaScript the pages load (require.js, the ipywidgets HTML manager), pinned in
+# tools/vendor/package-lock.json and served from the site (_ext/offline_js.py). Without npm
+# the book still builds and loads these from CDNs (the build log says so).
+vendor: $(VENDOR)/node_modules/.package-lock.json
+
+$(VENDOR)/node_modules/.package-lock.json: $(VENDOR)/package.json $(VENDOR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(VENDOR) --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@ \
+	  || echo "NOTICE: npm ci failed: the pages will load require.js and the widget manager from CDNs"; \
+	else echo "NOTICE: npm not found: the pages will load require.js and the widget manager from CDNs"; fi
+
+# Sphinx does not notice changes in the course's own extensions (_ext/): re-read every page.
+_build/.ext-stamp: $(wildcard _ext/*.py _ext/static/*)
+	rm -rf _build/.doctrees
+	mkdir -p _build && touch $@
+
+book: $(STAMP) _build/.rnngrad-stamp _build/.ext-stamp vendor
 	$(JB) build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or: make serve)"
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/binder
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg book
 
-test: unit nbval book
+# Every page of the built site in headless Chromium (Debian's /usr/bin/chromium).
+browser: book
+	$(BIN)/python -m pytest tests/browser
+
+# A fresh venv from requirements.txt + postBuild, as Binder builds it; runs every notebook.
+binder-test: $(STAMP)
+	$(BIN)/python -m pytest tests/binder
+
+test: unit nbval book browser
 
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
@@ -52,3 +80,14 @@ notebooks: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# Chapter 9's sweep: RNNs and LSTMs trained on long-range tasks (about 10–15 minutes on 2 cores).
+# Writes book/data/long_range_results.csv, .npz (curves) and .md (command, date, table).
+experiment: $(STAMP)
+	$(BIN)/python -m rnngrad.experiment --out book/data/long_range_results.csv
+
+# The student edition (tools/student_edition.py): the book with every solution stripped,
+# built strictly from the stored outputs (no execution, a few seconds) into _build/student/:
+# html/ (the site, launch buttons on the `student` branch) and notebooks/ (to hand out).
+student: $(STAMP) vendor
+	$(BIN)/python tools/student_edition.py

@@ -1,0 +1,227 @@
+"""Alt text for the figures that notebook cells draw.
+
+myst-nb writes a notebook's image outputs as ``<img>`` without alt text, so Sphinx falls back
+to the file name (a SHA-256 hash): useless to a screen reader. The course's convention is
+that the markdown cell right after a plotting cell is the figure's caption (a paragraph in
+italics, or starting with a bold "Figure N."). This extension gives each output image,
+in order of preference:
+
+1. the alt text set explicitly in the cell's metadata, ``"mystnb": {"image": {"alt": "..."}}``
+   (a myst-nb option; it wins, nothing is changed);
+2. the first sentence of that caption;
+3. otherwise the first sentence of the paragraph just before the cell (the lead-in), with
+   the section title.
+
+Math in the text is kept as readable characters (``\\lVert W_\\mathrm{rec}\\rVert_2`` becomes
+``‖W_rec‖_2``). Explorers (ipywidget views) are rendered in the browser from the stored widget
+state, so their figure is an ``<img>`` created by JavaScript: the extension stores the same
+kind of text on the view's ``<script>`` tag (``data-alt``) and adds a small script to the page
+that copies it onto the explorer's images once they appear.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+MAX_CHARS = 300
+
+#: TeX commands turned into characters (anything else loses its backslash).
+_TEX = {
+    r"\lVert": "‖", r"\rVert": "‖", r"\|": "‖", r"\Vert": "‖", r"\vert": "|",
+    r"\lvert": "|", r"\rvert": "|", r"\partial": "∂", r"\nabla": "∇", r"\sigma": "σ",
+    r"\phi": "φ", r"\varphi": "φ", r"\gamma": "γ", r"\theta": "θ", r"\lambda": "λ",
+    r"\delta": "δ", r"\alpha": "α", r"\beta": "β", r"\eta": "η", r"\rho": "ρ",
+    r"\tau": "τ", r"\epsilon": "ε", r"\varepsilon": "ε", r"\odot": "⊙", r"\cdot": "·",
+    r"\times": "×", r"\le": "≤", r"\leq": "≤", r"\ge": "≥", r"\geq": "≥",
+    r"\approx": "≈", r"\ne": "≠", r"\neq": "≠", r"\infty": "∞", r"\pm": "±",
+    r"\prod": "∏", r"\sum": "∑", r"\dots": "…", r"\ldots": "…", r"\cdots": "⋯",
+    r"\to": "→", r"\rightarrow": "→", r"\sim": "∼", r"\in": "∈", r"\max": "max",
+    r"\min": "min", r"\tanh": "tanh", r"\log": "log", r"\exp": "exp",
+}
+# A control word ends at the first non-letter and swallows the spaces after it (as in TeX).
+_TEX_RE = re.compile("|".join(re.escape(k) + (r"(?![A-Za-z])\s*" if k[-1].isalpha() else "")
+                              for k in sorted(_TEX, key=len, reverse=True)))
+
+
+def _symbol(m: re.Match) -> str:
+    # Words and letters keep one following space (\gamma s -> "γ s"); symbols do not
+    # (\lVert W -> "‖W").
+    word = _TEX[m.group(0).rstrip()]
+    return word + " " if word.isalpha() and m.group(0) != m.group(0).rstrip() else word
+
+
+def tex_to_text(tex: str) -> str:
+    """Readable characters for a TeX snippet (alt text is plain text)."""
+    text = re.sub(r"\\(?:mathrm|mathbf|mathit|operatorname|text|textrm|boldsymbol)"
+                  r"\s*\{([^{}]*)\}", r"\1", tex)
+    for accent, mark in (("bar", "\u0304"), ("tilde", "\u0303"), ("hat", "\u0302"), ("vec", "\u20d7")):
+        text = re.sub(rf"\\{accent}\s*(?:\{{\s*([A-Za-z])\s*\}}|([A-Za-z]))",
+                      lambda m: (m.group(1) or m.group(2)) + mark, text)
+    group = lambda t: t if len(t) <= 1 else f"({t})"  # noqa: E731
+    text = re.sub(r"\\[td]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}",
+                  lambda m: f"{group(m.group(1))}/{group(m.group(2))}", text)
+    text = re.sub(r"\\[td]?frac\s*(\w)(\w)", r"\1/\2", text)
+    text = re.sub(r"\\(?:big|Big|bigg|Bigg|left|right)(?![A-Za-z])", "", text)
+    text = _TEX_RE.sub(_symbol, text)
+    text = re.sub(r"\\[,;:! ]", " ", text)
+    text = re.sub(r"\\([A-Za-z]+)\s*", r"\1", text)
+    # Sub- and superscripts of more than one character keep their grouping: c_{t-1} -> c_(t-1).
+    for _ in range(3):
+        text = re.sub(r"([_^])\{([^{}]{2,})\}", r"\1(\2)", text)
+        text = re.sub(r"\{([^{}]*)\}", r"\1", text)
+    return text
+
+
+def plain_text(node: nodes.Node) -> str:
+    """The text of a node, math made readable and whitespace collapsed."""
+    parts: list[str] = []
+    for child in node.findall(lambda n: isinstance(n, (nodes.Text, nodes.math))):
+        if isinstance(child, nodes.math):
+            parts.append(tex_to_text(child.astext()))
+        elif not isinstance(child.parent, nodes.math):
+            parts.append(child.astext())
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def first_sentence(text: str, min_chars: int = 30) -> str:
+    """Text up to the first full stop that ends a sentence after ``min_chars`` characters."""
+    for m in re.finditer(r"[.!?](?=\s+[A-Z(]|$)", text):
+        if m.end() >= min_chars:
+            text = text[:m.end()]
+            break
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def _sibling(node: nodes.Node, step: int) -> nodes.Node | None:
+    parent = node.parent
+    if parent is None:
+        return None
+    i = parent.index(node) + step
+    while 0 <= i < len(parent):
+        sib = parent[i]
+        if not isinstance(sib, (nodes.target, nodes.comment, nodes.raw)):
+            return sib
+        i += step
+    return None
+
+
+def is_caption(node: nodes.Node | None) -> bool:
+    """A paragraph wholly in italics, or one that starts with a bold "Figure"."""
+    if not isinstance(node, nodes.paragraph) or not node.children:
+        return False
+    significant = [c for c in node.children if not (isinstance(c, nodes.Text) and not c.strip())]
+    if not significant:
+        return False
+    first = significant[0]
+    if isinstance(first, nodes.strong) and first.astext().strip().startswith("Figure"):
+        return True
+    return len(significant) == 1 and isinstance(significant[0], nodes.emphasis)
+
+
+def section_title(node: nodes.Node) -> str:
+    while node is not None and not isinstance(node, nodes.section):
+        node = node.parent
+    if node is None:
+        return ""
+    title = node.next_node(nodes.title)
+    return plain_text(title) if title is not None else ""
+
+
+def describe(cell: nodes.Element, what: str) -> tuple[str, str]:
+    """(alt text, where it came from) for the figure output of a code cell."""
+    meta = cell.get("cell_metadata") or {}
+    explicit = ((meta.get("mystnb") or {}).get("image") or {}).get("alt")
+    if explicit:
+        return str(explicit), "metadata"
+    after = _sibling(cell, +1)
+    if is_caption(after):
+        return first_sentence(plain_text(after)), "caption"
+    before = _sibling(cell, -1)
+    lead = first_sentence(plain_text(before)) if isinstance(before, nodes.paragraph) else ""
+    title = section_title(cell)
+    prefix = f"{what} (section “{title}”)" if title else what
+    return (f"{prefix}: {lead}" if lead else prefix), "lead-in"
+
+
+def _code_cell(node: nodes.Node) -> nodes.Element | None:
+    while node is not None:
+        if isinstance(node, nodes.container) and node.get("nb_element") == "cell_code":
+            return node
+        node = node.parent
+    return None
+
+
+def set_alt_text(app: Sphinx, doctree: nodes.document) -> None:
+    docname = app.env.docname
+    for image in list(doctree.findall(nodes.image)):
+        cell = _code_cell(image)
+        if cell is None or image.get("alt"):
+            continue
+        image["alt"], source = describe(cell, "Figure")
+        logger.verbose(f"[figure_alt] {docname} cell {cell.get('cell_index')}: alt from "
+                       f"{source}: {image['alt']}")
+    widget_pages = app.env.figure_alt_widget_pages = getattr(app.env, "figure_alt_widget_pages",
+                                                             set())
+    widget_pages.discard(docname)
+    for raw in list(doctree.findall(nodes.raw)):
+        tag = f'<script type="{WIDGET_VIEW}">'
+        cell = _code_cell(raw)
+        if cell is None or not raw.astext().startswith(tag):
+            continue
+        alt, _ = describe(cell, "Interactive explorer, shown at its initial settings")
+        text = raw.astext().replace(tag, f'<script type="{WIDGET_VIEW}" '
+                                         f'data-alt="{html.escape(alt, quote=True)}">', 1)
+        raw.parent.replace(raw, nodes.raw(text, text, format="html"))
+        widget_pages.add(docname)
+
+
+#: Copies each explorer's data-alt onto its images once the widget manager has drawn them.
+WIDGET_ALT_JS = """
+(function () {
+  var sel = 'script[type="%s"][data-alt]';
+  function label() {
+    document.querySelectorAll(sel).forEach(function (tag) {
+      tag.parentElement.querySelectorAll('img').forEach(function (img) {
+        if (!img.getAttribute('alt')) { img.setAttribute('alt', tag.dataset.alt); }
+      });
+    });
+  }
+  new MutationObserver(label).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener('DOMContentLoaded', label);
+})();
+""" % WIDGET_VIEW
+
+
+def add_widget_script(app: Sphinx, pagename: str, templatename: str, context: dict,
+                      doctree: nodes.document | None) -> None:
+    if pagename in getattr(app.env, "figure_alt_widget_pages", set()):
+        app.add_js_file(None, body=WIDGET_ALT_JS)
+
+
+def purge(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "figure_alt_widget_pages", set()).discard(docname)
+
+
+def merge(app: Sphinx, env, docnames, other) -> None:
+    env.figure_alt_widget_pages = (getattr(env, "figure_alt_widget_pages", set())
+                                   | (getattr(other, "figure_alt_widget_pages", set())
+                                      & set(docnames)))
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("doctree-read", set_alt_text)
+    app.connect("html-page-context", add_widget_script)
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+

@@ -1,0 +1,80 @@
+"""The environment Binder builds from this repository runs every notebook of the course.
+
+Binder (repo2docker) installs ``requirements.txt`` into a fresh environment, then runs
+``postBuild`` (which installs ``code/`` as ``rnngrad``), and opens the notebooks from the
+repository's root. This test does the same on a copy of the working tree: a fresh venv,
+``pip install -r requirements.txt``, ``bash postBuild`` with that venv's ``pip`` and
+``python`` first on PATH, then ``jupyter execute`` of every notebook in ``book/`` with that
+venv's Jupyter and kernel. It needs no internet beyond the package index pip is set up with.
+
+Slow (a venv and the whole requirements.txt; then every notebook): ``make binder-test``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Not part of what Binder sees, or rebuilt there.
+IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "node_modules", ".pytest_cache",
+                                ".hypothesis", "__pycache__", "*.egg-info", ".ipynb_checkpoints")
+
+pytestmark = pytest.mark.binder
+
+
+def _run(cmd: list[str], *, cwd: Path, env: dict, timeout: float) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, (f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
+                                  f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def binder_env(tmp_path_factory):
+    """(repository copy, environment) after requirements.txt and postBuild, as on Binder."""
+    base = tmp_path_factory.mktemp("binder")
+    repo = base / "repo"
+    shutil.copytree(ROOT, repo, ignore=IGNORE, symlinks=True)
+    venv = base / "env"
+    python = getattr(sys, "_base_executable", None) or sys.executable
+    t0 = time.monotonic()
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH",
+                        "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR")}
+    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", VIRTUAL_ENV=str(venv),
+               PYTHONNOUSERSITE="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
+               JUPYTER_CONFIG_DIR=str(base / "jupyter-config"), MPLBACKEND="agg")
+    _run(["pip", "install", "--quiet", "-r", "requirements.txt"], cwd=repo, env=env,
+         timeout=900)
+    _run(["bash", "postBuild"], cwd=repo, env=env, timeout=300)
+    print(f"\nBinder environment built in {time.monotonic() - t0:.0f} s")
+    return repo, env
+
+
+def test_postbuild_installs_rnngrad_from_the_repository(binder_env):
+    repo, env = binder_env
+    out = _run(["python", "-c", "import rnngrad, sys; print(rnngrad.__file__); print(sys.prefix)"],
+               cwd=repo, env=env, timeout=60).stdout.split()
+    assert Path(out[0]).resolve().is_relative_to(repo.resolve() / "code"), out
+    assert Path(out[1]).resolve() == Path(env["VIRTUAL_ENV"]).resolve(), out
+
+
+NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "book").rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook_runs_in_the_binder_environment(binder_env, notebook):
+    repo, env = binder_env
+    t0 = time.monotonic()
+    # jupyter execute runs the kernel in the notebook's folder and does not write the file.
+    _run(["jupyter", "execute", "--timeout=600", notebook], cwd=repo, env=env, timeout=1200)
+    print(f"{notebook}: {time.monotonic() - t0:.0f} s")
