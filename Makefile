@@ -11,7 +11,7 @@ CODE   := $(wildcard code/rnngrad/*.py) code/pyproject.toml
 VENDOR := tools/vendor
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help book test unit nbval browser binder-test vendor serve notebooks clean experiment student
+.PHONY: help book test unit nbval browser binder-test vendor serve notebooks clean experiment bench student
 
 help:
 	@echo "make book       build the HTML book strictly into _build/html (creates .venv)"
@@ -21,6 +21,7 @@ help:
 	@echo "make vendor     install the pinned JavaScript the pages serve themselves (npm ci)"
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
+	@echo "make bench      time the explorers, the models, the lag curves, every chapter and make book"
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: python3.11 (or python3) not found"; exit 1; }
@@ -91,3 +92,7 @@ experiment: $(STAMP)
 # html/ (the site, launch buttons on the `student` branch) and notebooks/ (to hand out).
 student: $(STAMP) vendor
 	$(BIN)/python tools/student_edition.py
+
+# The benchmark suite (not part of `make test`): prints one table with targets.
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/bench.py --notebooks --book

@@ -43,3 +43,20 @@ def test_span_covers_the_range():
     assert widgets.Control("T", 60, 2, 300, 1).span(3) == [2, 151, 300]
     assert widgets.Control("s", 1.0, -1.0, 1.0, 0.1, log=True).span(3) == pytest.approx([0.1, 1, 10])
     assert widgets.Control("v", "a", options=(("A", "a"), ("B", "b"))).span() == ["a", "b"]
+
+
+def test_static_html_has_one_visible_frame_per_position_and_is_deterministic():
+    import re
+
+    spec = widgets.EXPLORERS["lag_explorer"]()
+    html = spec.static_html(5, key="t")
+    imgs = re.findall(r"<img [^>]*>", html)
+    assert len(imgs) == 6                                            # 5 positions + the default
+    visible = [i for i in imgs if " hidden" not in i]
+    assert len(visible) == 1 and visible[0].endswith('‖W_rec‖₂ = 1">')  # starts at the default
+    assert all('alt="gradient norm vs lag, simple RNN, ‖W_rec‖₂ = ' in i for i in imgs)
+    assert 'max="5"' in html and "<script>" in html
+    assert spec.static_html(5, key="t") == html
+    static = widgets.lag_explorer.static(frames=3)
+    assert static._repr_html_().count("<img ") == 4 and "lag_explorer" in repr(static)
+    plt.close("all")

@@ -90,6 +90,48 @@ class Explorer:
         self.draw(self.compute(**values), ax, **values)
         return fig
 
+    def static_html(self, frames: int = 12, *, dpi: int = 80, key: str = "explorer") -> str:
+        """A kernel-free version for the static page: the ``main`` control's range rendered to
+        ``frames`` pictures (plus the default, where the live view starts; the other controls
+        at their defaults), switched by an HTML range
+        slider and a few lines of JavaScript. Deterministic, so stored outputs do not churn."""
+        import base64
+        import html
+        import io
+
+        control = self.controls[self.main]
+        values = control.span(frames)
+        if control.value not in values:           # start where the live view starts
+            values = sorted(values + [control.value]) if not control.options else values
+        start = values.index(control.value)
+        imgs = []
+        for i, v in enumerate(values):
+            fig = self.figure(**{self.main: v})
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+            plt.close(fig)
+            buf = _palette_png(buf)
+            alt = html.escape(f"{self.title}, {control.label} = {_fmt(v)}")
+            hidden = "" if i == start else " hidden"
+            data = base64.b64encode(buf.getvalue()).decode("ascii")
+            imgs.append(f'<img src="data:image/png;base64,{data}" alt="{alt}"{hidden}>')
+        labels = html.escape(",".join(_fmt(v) for v in values))
+        uid = f"rnngrad-static-{html.escape(key)}"
+        return (
+            f'<div class="rnngrad-static-explorer" id="{uid}" data-labels="{labels}">'
+            f'<label>{html.escape(control.label)} '
+            f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
+            f'aria-label="{html.escape(control.label)}"> '
+            f"<output>{html.escape(_fmt(values[start]))}</output></label>"
+            f'<div class="frames">{"".join(imgs)}</div>'
+            "<script>(function(){"
+            f'var root=document.getElementById("{uid}");'
+            'var slider=root.querySelector("input"),out=root.querySelector("output"),'
+            'imgs=root.querySelectorAll(".frames img"),labels=root.dataset.labels.split(",");'
+            'slider.addEventListener("input",function(){var k=+slider.value;'
+            "imgs.forEach(function(im,j){im.hidden=(j!==k);});out.textContent=labels[k];});"
+            "})();</script></div>")
+
     def widget(self) -> w.VBox:
         """The live view: the controls above an Output redrawn on every change."""
         controls = {name: c.widget(self.continuous) for name, c in self.controls.items()}
@@ -108,6 +150,35 @@ class Explorer:
         return w.VBox([w.HBox(list(controls.values())), out])
 
 
+def _palette_png(buf):
+    """Re-encode a plot's PNG with a 64-colour palette: a quarter of the size, same look."""
+    import io
+
+    from PIL import Image
+
+    buf.seek(0)
+    out = io.BytesIO()
+    Image.open(buf).convert("RGB").quantize(colors=64).save(out, format="PNG", optimize=True)
+    return out
+
+
+def _fmt(v) -> str:
+    return f"{v:g}" if isinstance(v, (float, np.floating)) else str(v)
+
+
+class StaticHTML:
+    """HTML for a notebook output (``text/html``), with a short plain-text stand-in."""
+
+    def __init__(self, html: str, text: str):
+        self.html, self.text = html, text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 #: name → the function that declares it (``EXPLORERS["lag_explorer"](n=8)`` is an Explorer).
 EXPLORERS: dict[str, Callable[..., Explorer]] = {}
 
@@ -120,7 +191,13 @@ def explorer(declare: Callable[..., Explorer]) -> Callable[..., w.VBox]:
     def build(*args, **kwargs) -> w.VBox:
         return declare(*args, **kwargs).widget()
 
+    def static(*args, frames: int = 12, **kwargs) -> StaticHTML:
+        spec = declare(*args, **kwargs)
+        return StaticHTML(spec.static_html(frames, key=declare.__name__),
+                          f"<static {declare.__name__}: {frames} frames of {spec.main}>")
+
     build.spec = declare
+    build.static = static
     return build
 
 
