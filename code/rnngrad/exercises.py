@@ -1,0 +1,1060 @@
+"""Answer checkers for the code exercises of chapters 1–8 (the classroom edition).
+
+Below each code exercise the book has a cell
+
+    from rnngrad import exercises
+
+    answer = None          # ← your result, in the form the exercise asks for
+    ok = exercises.check("ch2-ex-3", answer)
+
+``check(label, answer)`` calls the checker of that exercise (``check_ch2_ex3`` …). Every
+checker computes its reference with rnngrad itself (nothing is hard-coded), compares the
+answer with it, prints what is right or what is wrong — the shape, the sign, a transposed
+matrix, a missing factor, a value that is not finite, the wrong type — without printing the
+reference, and returns True or False. Answers are numbers, arrays, parameter objects or
+functions; a string is never evaluated.
+
+The checkers give feedback; they are not a grading system (their source, like any reference
+computation, shows how the answer is computed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from typing import Callable
+
+import numpy as np
+
+from . import bptt, cell, deepnet, dynamics, exploding, gradients, lstm, rnn, survival
+from .activations import sigmoid
+
+__all__ = ["check", "labels", "CHECKS"] + [
+    "check_ch1_ex3", "check_ch1_ex4", "check_ch2_ex3", "check_ch2_ex4", "check_ch3_ex2",
+    "check_ch3_ex3", "check_ch4_ex3", "check_ch4_ex4", "check_ch5_ex2", "check_ch5_ex3",
+    "check_ch6_ex3", "check_ch6_ex4", "check_ch7_ex3", "check_ch7_ex4", "check_ch8_ex1",
+    "check_ch8_ex3", "check_ch8_ex4"]
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+class _Wrong(Exception):
+    """Raised inside a checker to stop at the first problem; its message is printed."""
+
+
+def _correct(label: str, note: str = "") -> bool:
+    print(f"✔ {label}: correct." + (f" {note}" if note else ""))
+    return True
+
+
+def _not_yet(label: str, message: str) -> bool:
+    print(f"✘ {label}: not yet. {_sentence(message)}")
+    return False
+
+
+def _sentence(text: str) -> str:
+    """Capitalize a message's first letter (ASCII only: θ, σ and ‖ stay as they are)."""
+    return text[:1].upper() + text[1:] if text[:1].isascii() else text
+
+
+def _run(label: str, body: Callable[[], str]) -> bool:
+    """Run a checker body: it returns a note (correct) or raises _Wrong(message)."""
+    try:
+        note = body()
+    except _Wrong as wrong:
+        text = str(wrong)
+        if text.startswith("no answer yet"):
+            print(f"… {label}: {text}")
+            return False
+        return _not_yet(label, text)
+    return _correct(label, note or "")
+
+
+NO_ANSWER = ("no answer yet. Replace `answer = None` by your result (the exercise says in "
+             "which form) and run the cell again.")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _reject_kinds(answer, what: str) -> None:
+    """The answer kinds no checker reads: None, text, booleans."""
+    if answer is None:
+        raise _Wrong(NO_ANSWER)
+    if isinstance(answer, (str, bytes)):
+        raise _Wrong(f"your answer is text ({answer!r:.40}); give {what} itself, not a string "
+                     "(the checker does not evaluate text).")
+    if isinstance(answer, (bool, np.bool_)):
+        raise _Wrong(f"your answer is {answer}; the exercise asks for {what}.")
+
+
+def _real_array(answer, what: str, real_phrase: str) -> np.ndarray:
+    """The answer as a float array; complex numbers and ragged lists are told apart."""
+    try:
+        raw = np.asarray(answer)
+    except (TypeError, ValueError):
+        raw = None
+    if raw is not None and np.iscomplexobj(raw):
+        raise _Wrong(f"your answer is complex; {what} {real_phrase}.")
+    try:
+        return np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        raise _Wrong(f"your answer ({type(answer).__name__}) cannot be read as {what} "
+                     "(a list of lists of unequal length?).") from None
+
+
+def _number(answer, what: str = "a number") -> float:
+    _reject_kinds(answer, what)
+    if callable(answer):
+        raise _Wrong(f"your answer is a function; call it and put {what} into `answer`.")
+    arr = _real_array(answer, what, "is a real number")
+    if arr.size != 1:
+        raise _Wrong(f"expected {what}, one number, but your answer has shape {arr.shape}.")
+    x = float(arr.reshape(()))
+    if not math.isfinite(x):
+        raise _Wrong(f"your answer is {x}, not a finite number: look for an overflow, a "
+                     "division by zero or a logarithm of 0.")
+    return x
+
+
+def _array(answer, shape: tuple, what: str, axes: str = "") -> np.ndarray:
+    """A finite float array of the expected shape; says so if it is the transpose."""
+    _reject_kinds(answer, what)
+    if callable(answer):
+        raise _Wrong(f"your answer is a function; call it and put {what} into `answer`.")
+    arr = _real_array(answer, what, "holds real numbers")
+    where = f" ({axes})" if axes else ""
+    if arr.shape != tuple(shape):
+        if arr.ndim == 2 and arr.T.shape == tuple(shape):
+            raise _Wrong(f"your array has shape {arr.shape}, the expected one is {tuple(shape)}"
+                         f"{where}: is it transposed?")
+        raise _Wrong(f"{what} should have shape {tuple(shape)}{where}, yours has shape {arr.shape}.")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise _Wrong(f"{int(bad.sum())} of your entries are not finite (NaN or inf): look for an "
+                     "overflow, a division by zero or a logarithm of 0.")
+    return arr
+
+
+def _function(answer, signature: str, result_type: type | None = None) -> Callable:
+    _reject_kinds(answer, f"a function `{signature}`")
+    if result_type is not None and isinstance(answer, result_type):
+        raise _Wrong(f"this exercise checks a function `{signature}`, so that it can try it on "
+                     f"several networks; you gave its result (a {result_type.__name__}). "
+                     "Set `answer` to the function itself, without parentheses.")
+    if not callable(answer):
+        raise _Wrong(f"expected a function `{signature}`, got a {type(answer).__name__}.")
+    return answer
+
+
+def _call(fn: Callable, signature: str, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - the student's code: report whatever it raises
+        raise _Wrong(f"your function `{signature}` raised {type(exc).__name__}: {exc}") from None
+
+
+def _close(a, b, rtol: float = 1e-6, atol: float = 0.0) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def _log_close(a, b, decades: float) -> bool:
+    """|log10 a − log10 b| ≤ decades, entrywise (both positive)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or np.any(a <= 0) or np.any(b <= 0):
+        return False
+    return bool(np.all(np.abs(np.log10(a) - np.log10(b)) <= decades))
+
+
+def _as_matrix(value, shape: tuple, what: str) -> np.ndarray:
+    """A matrix returned by a student's function: finite, of the given shape."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise _Wrong(f"{what} should be an array of numbers, got {type(value).__name__}.") from None
+    if arr.shape != tuple(shape):
+        if arr.ndim == 2 and arr.T.shape == tuple(shape):
+            raise _Wrong(f"{what} has shape {arr.shape}, the expected one is {tuple(shape)}: "
+                         "is it transposed?")
+        raise _Wrong(f"{what} should have shape {tuple(shape)}, yours has shape {arr.shape}.")
+    if not np.all(np.isfinite(arr)):
+        raise _Wrong(f"{what} has entries that are not finite (NaN or inf).")
+    return arr
+
+
+# --------------------------------------------------------------------------- chapter 1
+
+CH1_WEIGHTS = (3.6, 4.0, 4.4)
+CH1_STARTS = (0.5, 0.9)
+CH1_DEPTH = 50
+CH1_SCALES = tuple(np.arange(4.0, 14.5, 1.0))
+
+
+def _balanced_chain_gradient(w: float, x: float, depth: int = CH1_DEPTH) -> float:
+    """∂E/∂x for E = a_L of the width-one sigmoid chain W_l = [[w]], b_l = [−w/2]."""
+    params = deepnet.DeepNetParams(tuple(np.array([[w]]) for _ in range(depth)),
+                                   tuple(np.array([-w / 2]) for _ in range(depth)), "sigmoid")
+    trace = deepnet.forward(params, np.array([x]))
+    return float(deepnet.backward(params, trace, np.array([1.0])).a[0][0])
+
+
+@functools.lru_cache(maxsize=None)
+def _ch1_ex3_reference(depth: int = CH1_DEPTH) -> np.ndarray:
+    return np.array([[_balanced_chain_gradient(w, x, depth) for w in CH1_WEIGHTS]
+                     for x in CH1_STARTS])
+
+
+def check_ch1_ex3(answer) -> bool:
+    """Exercise ch1-ex-3: the 2 × 3 array of ∂E/∂x (rows x = 1/2, 0.9; columns w = 3.6, 4, 4.4)."""
+    label = "ch1-ex-3"
+
+    def body():
+        got = _array(answer, (2, 3), "the array of ∂E/∂x",
+                     "rows: x = 1/2 and x = 0.9; columns: w = 3.6, 4, 4.4")
+        ref = _ch1_ex3_reference()
+        if _close(got, ref, rtol=1e-5):
+            return ""
+        w = np.array(CH1_WEIGHTS)
+        row = "from x = 1/2" if not _close(got[0], ref[0], rtol=1e-5) else "from x = 0.9"
+        r = 0 if row == "from x = 1/2" else 1
+        g, e = got[r], ref[r]
+        if _close(g, -e, rtol=1e-5):
+            raise _Wrong(f"your values {row} have the wrong sign: for E = a_L every factor of "
+                         "the chain is positive.")
+        if r == 0:
+            if _close(g, e * 4.0 ** CH1_DEPTH, rtol=1e-5):
+                raise _Wrong("your values from x = 1/2 are 4^50 times too large: each layer "
+                             "contributes w·σ'(z_l), and σ' is at most 1/4 (leaving σ' out, or "
+                             "using tanh' instead of σ', gives this).")
+            if _close(g, e * w / 4, rtol=1e-5):
+                raise _Wrong("your values from x = 1/2 have one layer's factor too many: the "
+                             "chain has L = 50 layers.")
+            if _close(g, e * 4 / w, rtol=1e-5):
+                raise _Wrong("your values from x = 1/2 have one layer's factor too few: the "
+                             "chain has L = 50 layers.")
+            raise _Wrong("your values from x = 1/2 are not right yet. Check the forward pass "
+                         "first: with b = −w/2 in every layer, what is every a_l?")
+        if _close(g, ref[0], rtol=1e-5):
+            raise _Wrong("your values from x = 1/2 are right, but your second row repeats them: "
+                         "start the second forward pass from x = 0.9 (same weights and biases).")
+        raise _Wrong("your values from x = 1/2 are right; those from x = 0.9 are not. Keep the "
+                     "same chain (b = −w/2) and only change the input to x = 0.9.")
+
+    return _run(label, body)
+
+
+@functools.lru_cache(maxsize=None)
+def _ch1_ex4_factor(g: float) -> float:
+    """Median over seeds 0, 1, 2 of the factor per layer, sigmoid, depth 50, width 64, batch 32."""
+    runs = [deepnet.layer_gradient_norms(depth=50, width=64, activation="sigmoid",
+                                         weight_scale=g, seed=s, batch=32) for s in range(3)]
+    return float(np.median([r.per_layer_factor for r in runs]))
+
+
+@functools.lru_cache(maxsize=None)
+def _ch1_ex4_reference() -> float:
+    factors = [_ch1_ex4_factor(float(g)) for g in CH1_SCALES]
+    return float(np.interp(1.0, factors, CH1_SCALES))
+
+
+def check_ch1_ex4(answer) -> bool:
+    """Exercise ch1-ex-4: the weight scale g* at which the median factor per layer crosses 1."""
+    label = "ch1-ex-4"
+
+    def body():
+        g = _number(answer, "the weight scale g* (a number)")
+        ref = _ch1_ex4_reference()
+        if abs(g - ref) <= 0.5:
+            if float(g).is_integer():
+                return ("That is a scale of the grid; interpolating between the two scales where "
+                        "the factor passes 1 gives a sharper value.")
+            return ""
+        if abs(g - 4.0) < 0.25:
+            raise _Wrong("4 is 1/γ, where growth could begin if every unit sat at z = 0. The "
+                         "exercise asks where the *measured* factor per layer crosses 1.")
+        if abs(g - 2.0) < 0.25:
+            raise _Wrong("near g = 2 the bound's factor γ‖W_k‖₂ reaches 1; the exercise asks "
+                         "where the *measured* factor per layer crosses 1.")
+        if not CH1_SCALES[0] <= g <= CH1_SCALES[-1]:
+            raise _Wrong(f"g = {_fmt(g)} is outside the scales 4, 5, …, 14 of the exercise.")
+        f = _ch1_ex4_factor(g)
+        side = "below" if f < 1 else "above"
+        way = "larger" if f < 1 else "smaller"
+        raise _Wrong(f"at g = {_fmt(g)} the median factor per layer is {f:.3f}, {side} 1: the "
+                     f"crossover is at a {way} scale.")
+
+    return _run(label, body)
+
+
+# --------------------------------------------------------------------------- chapter 2
+
+
+def _ch2_ex3_networks():
+    """Two small RNNs with non-zero biases and their input sequences."""
+    out = []
+    for seed, (n, m, act) in enumerate([(4, 2, "sigmoid"), (3, 1, "tanh")]):
+        rng = np.random.default_rng(30 + seed)
+        p = rnn.init(n=n, m=m, rng=rng, scale=2.0, activation=act)
+        p = rnn.RNNParams(p.W_rec, p.W_in, b=rng.standard_normal(n), activation=act)
+        out.append((p, rng.standard_normal((7, m))))
+    return out
+
+
+def check_ch2_ex3(answer) -> bool:
+    """Exercise ch2-ex-3: a function ``augment(params)`` returning the RNNParams with the bias
+    as the last column of W_in and b = 0."""
+    label = "ch2-ex-3"
+    sig = "augment(params)"
+
+    def body():
+        fn = _function(answer, sig, rnn.RNNParams)
+        for p, xs in _ch2_ex3_networks():
+            n, m = p.n, p.m
+            aug = _call(fn, sig, p)
+            if not isinstance(aug, rnn.RNNParams):
+                raise _Wrong(f"`{sig}` should return an rnn.RNNParams, it returned a "
+                             f"{type(aug).__name__}.")
+            if aug.activation != p.activation:
+                raise _Wrong(f"the augmented network uses {aug.activation!r}, the original "
+                             f"{p.activation!r}: keep the activation.")
+            if aug.W_rec.shape != p.W_rec.shape or not _close(aug.W_rec, p.W_rec, 1e-12):
+                raise _Wrong("W_rec changed: only the input weights and the bias move.")
+            if aug.W_in.shape != (n, m + 1):
+                raise _Wrong(f"W_in' should have shape ({n}, {m + 1}) for n = {n}, m = {m}; "
+                             f"yours has shape {aug.W_in.shape}.")
+            if _close(aug.b, p.b, 1e-12):
+                raise _Wrong("b' still holds the bias: it should be zero, otherwise the bias "
+                             "is added twice.")
+            if np.any(aug.b != 0):
+                raise _Wrong("b' should be zero: the bias now lives in W_in'.")
+            if _close(aug.W_in[:, 1:], p.W_in, 1e-12) and _close(aug.W_in[:, 0], p.b, 1e-12):
+                raise _Wrong("the bias is W_in's first column, but x'_t = [x_t; 1] has the "
+                             "constant 1 last, so the bias is the last column.")
+            if not _close(aug.W_in[:, :m], p.W_in, 1e-12):
+                raise _Wrong("the first m columns of W_in' should be W_in itself.")
+            if _close(aug.W_in[:, m], -p.b, 1e-12):
+                raise _Wrong("the last column of W_in' is −b: the sign is wrong.")
+            xs_aug = np.column_stack([xs, np.ones(len(xs))])
+            if not _close(rnn.forward(aug, xs_aug).c, rnn.forward(p, xs).c, 1e-12):
+                raise _Wrong("the states of the augmented network on [x_t; 1] differ from the "
+                             "original's: check the last column of W_in'.")
+        return "On two test networks the augmented RNN gives the same states."
+
+    return _run(label, body)
+
+
+CH2_GRID = tuple(np.arange(0.5, 24.01, 0.5))
+
+
+@functools.lru_cache(maxsize=None)
+def _ch2_saturated_fraction(scale: float, activation: str) -> float:
+    return float(dynamics.state_trajectories(n=16, T=200, scale=scale, activation=activation,
+                                             seed=0).saturated.mean())
+
+
+@functools.lru_cache(maxsize=None)
+def _ch2_ex4_reference() -> tuple[float, float]:
+    out = []
+    for act in ("sigmoid", "tanh"):
+        frac = np.array([_ch2_saturated_fraction(float(s), act) for s in CH2_GRID])
+        out.append(float(CH2_GRID[int(np.argmax(frac >= 0.5))]))
+    return out[0], out[1]
+
+
+def check_ch2_ex4(answer) -> bool:
+    """Exercise ch2-ex-4: (sigmoid, tanh) smallest ‖W_rec‖₂ of the grid with half saturation."""
+    label = "ch2-ex-4"
+
+    def body():
+        got = _array(answer, (2,), "the pair (‖W_rec‖₂ for the sigmoid, ‖W_rec‖₂ for tanh)")
+        ref = _ch2_ex4_reference()
+        if _close(got, ref, 1e-9):
+            return ""
+        if _close(got[::-1], ref, 1e-9):
+            raise _Wrong("you have the two values the wrong way round: the order is "
+                         "(sigmoid, tanh).")
+        for value, act, r in zip(got, ("sigmoid", "tanh"), ref):
+            if abs(value - r) < 1e-9:
+                continue
+            on_grid = any(abs(value - s) < 1e-9 for s in CH2_GRID)
+            if not on_grid:
+                raise _Wrong(f"{_fmt(value)} ({act}) is not a point of the grid 0.5, 1, 1.5, …, 24.")
+            frac = _ch2_saturated_fraction(float(value), act)
+            if frac < 0.5:
+                raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} only {frac:.0%} of the {act} network's "
+                             "(unit, step) pairs are saturated, less than half.")
+            raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} at least half of the {act} network's "
+                         "(unit, step) pairs are saturated, but a smaller value of the grid "
+                         "already gets there: the exercise asks for the smallest.")
+        raise _Wrong("check both values again.")  # pragma: no cover - every branch above returns
+
+    return _run(label, body)
+
+
+# --------------------------------------------------------------------------- chapter 3
+
+
+def _ch3_ex2_problems():
+    """Tanh networks n = 5, m = 3, T = 12: one from c_{-1} = 0, one from a non-zero state."""
+    rng = np.random.default_rng(50)
+    p = rnn.init(5, 3, rng=rng, scale=0.9, activation="tanh")
+    xs = rng.standard_normal((12, 3))
+    c0 = rng.uniform(-0.5, 0.5, 5)
+    y = rng.uniform(-1, 1, 5)
+    out = []
+    for start in (None, c0):
+        tr = rnn.forward(p, xs, c0=start)
+        out.append((p, tr, bptt.last_state_loss_grad(tr, y), start is None))
+    return out
+
+
+def check_ch3_ex2(answer) -> bool:
+    """Exercise ch3-ex-2: a function ``term0(params, trace, dL_dc)`` returning the W_rec block
+    and the W_in block of term 0 of eq. (3.6)."""
+    label = "ch3-ex-2"
+    sig = "term0(params, trace, dL_dc)"
+
+    def body():
+        fn = _function(answer, sig)
+        for p, tr, dL, from_zero in _ch3_ex2_problems():
+            out = _call(fn, sig, p, tr, dL)
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise _Wrong(f"`{sig}` should return two arrays, (W_rec block, W_in block).")
+            a, b = out
+            if np.shape(a) == (5, 3) and np.shape(b) == (5, 5):
+                raise _Wrong("your two blocks come in the wrong order: (W_rec block, W_in block).")
+            W_rec0 = _as_matrix(a, (5, 5), "the W_rec block")
+            W_in0 = _as_matrix(b, (5, 3), "the W_in block")
+            terms = rnn.bptt_terms(p, tr, dL)
+            full = rnn.backward(p, tr, dL)
+            if _close(W_rec0, terms.W_rec[0]) and _close(W_in0, terms.W_in[0]):
+                continue
+            if _close(W_rec0, terms.W_rec[-1]) and _close(W_in0, terms.W_in[-1]):
+                raise _Wrong("these are the blocks of the last term, j = T − 1; term 0 is the "
+                             "term of the first step.")
+            if _close(W_rec0, full.W_rec) and _close(W_in0, full.W_in):
+                raise _Wrong("these are the blocks of the whole gradient (the sum of all terms); "
+                             "the exercise asks for term 0 only.")
+            if _close(W_rec0, -terms.W_rec[0]) and _close(W_in0, -terms.W_in[0]):
+                raise _Wrong("your blocks have the wrong sign.")
+            if not from_zero and not W_rec0.any():
+                raise _Wrong("your W_rec block is zero even for a network that starts from a "
+                             "non-zero state c_{-1}: compute the block from the terms instead of "
+                             "writing zeros.")
+            which = "W_rec" if not _close(W_rec0, terms.W_rec[0]) else "W_in"
+            raise _Wrong(f"your {which} block differs from term 0 of eq. (3.6)"
+                         + ("" if from_zero else " (on a network that starts from c_{-1} ≠ 0)")
+                         + ".")
+        return ("Your function gives term 0 on a network from c_{-1} = 0 and on one from "
+                "c_{-1} ≠ 0.")
+
+    return _run(label, body)
+
+
+def _ch3_ex3_problems():
+    out = []
+    for seed, (T, act) in enumerate([(6, "sigmoid"), (4, "tanh")]):
+        rng = np.random.default_rng(60 + seed)
+        p = rnn.init(8, 2, rng=rng, scale=2.0, activation=act)
+        tr = rnn.forward(p, rng.standard_normal((T, 2)))
+        out.append((p, tr, rng.uniform(0.0, 1.0, (T, 8))))
+    return out
+
+
+def _loss_step_matrix(p, tr, ys, norm=gradients.step_contribution_norms) -> np.ndarray:
+    T = tr.T
+    M = np.zeros((T, T))
+    for k in range(T):
+        dL_k = np.zeros(tr.c.shape)
+        dL_k[k] = tr.c[k] - ys[k]
+        M[k] = norm(rnn.bptt_terms(p, tr, dL_k))
+    return M
+
+
+def check_ch3_ex3(answer) -> bool:
+    """Exercise ch3-ex-3: a function ``loss_step_norms(params, trace, ys)`` returning the
+    (T, T) matrix M[k, j] = ‖term of step j in ∂L_k/∂W‖_F."""
+    label = "ch3-ex-3"
+    sig = "loss_step_norms(params, trace, ys)"
+
+    def body():
+        fn = _function(answer, sig)
+        for p, tr, ys in _ch3_ex3_problems():
+            T = tr.T
+            M = _as_matrix(_call(fn, sig, p, tr, ys), (T, T), f"M (T = {T})")
+            ref = _loss_step_matrix(p, tr, ys)
+            if _close(M, ref, 1e-6, 1e-300):
+                continue
+            if _close(M, ref.T, 1e-6, 1e-300):
+                raise _Wrong("your M is transposed: row k is the loss L_k, column j the step "
+                             "where W enters.")
+            if _close(M, ref ** 2, 1e-6, 1e-300):
+                raise _Wrong("your entries look squared: M[k, j] is a norm, not a squared norm.")
+            if np.allclose(M, M[0], rtol=1e-9, atol=0):
+                raise _Wrong("all your rows are the same: for row k, pass a dL_dc that is "
+                             "non-zero only in row k (the loss at word k alone).")
+            upper = np.triu(np.ones((T, T), dtype=bool), 1)
+            if not np.allclose(M[upper], ref[upper], rtol=1e-6, atol=1e-300):
+                raise _Wrong("your entries with j > k differ: which steps can the loss at word k "
+                             "depend on?")
+            raise _Wrong(f"your entries with j ≤ k differ (T = {T}): compare the diagonal first, "
+                         "the term of each loss at its own word; use the Frobenius norm of the "
+                         "term's W_rec and W_in blocks together.")
+        return "Checked on two networks (T = 6 and T = 4)."
+
+    return _run(label, body)
+
+
+# --------------------------------------------------------------------------- chapter 4
+
+CH4_NORM = 8.0
+CH4_LAG = 30
+CH4_LIMIT = 1e-20
+CH4_INPUT_SEEDS = (0, 1, 2)
+
+
+def check_ch4_ex3(answer) -> bool:
+    """Exercise ch4-ex-3: an ``rnn.RNNParams`` (sigmoid, ‖W_rec‖₂ = 8) whose gradient norm at
+    lag 30 is below 1e-20 (on standard-normal inputs, seeds 0, 1, 2, T = 31)."""
+    label = "ch4-ex-3"
+
+    def body():
+        _reject_kinds(answer, "the parameters (an rnn.RNNParams)")
+        if callable(answer):
+            raise _Wrong("your answer is a function; give the parameters, an rnn.RNNParams.")
+        if not isinstance(answer, rnn.RNNParams):
+            raise _Wrong(f"expected the parameters as an rnn.RNNParams, got a "
+                         f"{type(answer).__name__}.")
+        p = answer
+        if p.activation != "sigmoid":
+            raise _Wrong(f"the exercise asks for a sigmoid RNN; yours uses {p.activation!r}.")
+        norm = float(np.linalg.norm(p.W_rec, 2))
+        if not math.isclose(norm, CH4_NORM, rel_tol=1e-3):
+            raise _Wrong(f"‖W_rec‖₂ of your network is {norm:.4g}, not 8 (twice the threshold "
+                         "1/γ = 4). rnn.init(..., scale=8.0) gives exactly 8.")
+        for seed in CH4_INPUT_SEEDS:
+            xs = np.random.default_rng(seed).standard_normal((CH4_LAG + 1, p.m))
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                value = float(gradients.gradient_norm_vs_lag(p, rnn.forward(p, xs))[CH4_LAG])
+            if not np.isfinite(value):
+                raise _Wrong(f"the gradient norm at lag 30 is {value} (input seed {seed}): it "
+                             "overflows instead of vanishing.")
+            if value >= CH4_LIMIT:
+                raise _Wrong(f"on standard-normal inputs (seed {seed}, T = 31) the gradient norm at "
+                             f"lag 30 is {value:.1e}, not below 1e-20. Which pre-activations make "
+                             "σ' small, and what moves every unit there?")
+        return "Below 1e-20 at lag 30 on three input sequences, with ‖W_rec‖₂ = 8."
+
+    return _run(label, body)
+
+
+CH4_THRESHOLDS = (0.1, 1.0, 10.0, 100.0, 1000.0)
+#: The window of chapter 4's error-surface plot, exploding.loss_surface(w_range, b_range).
+CH4_WINDOW = {"w": (3.0, 8.0), "b": (-4.5, -1.0)}
+
+
+@functools.lru_cache(maxsize=None)
+def _ch4_ex4_reference() -> frozenset:
+    keep = set()
+    (w0, w1), (b0, b1) = CH4_WINDOW["w"], CH4_WINDOW["b"]
+    for theta in CH4_THRESHOLDS:
+        P = exploding.gradient_descent(5.0, -2.8, lr=0.3, steps=30, clip=theta).params
+        if np.all((P[:, 0] >= w0) & (P[:, 0] <= w1) & (P[:, 1] >= b0) & (P[:, 1] <= b1)):
+            keep.add(theta)
+    return frozenset(keep)
+
+
+def check_ch4_ex4(answer) -> bool:
+    """Exercise ch4-ex-4: the thresholds θ (a list or set) whose path stays on the plotted surface."""
+    label = "ch4-ex-4"
+
+    def body():
+        what = "the list of thresholds θ that keep the path on the surface"
+        _reject_kinds(answer, what)
+        given = sorted(answer) if isinstance(answer, (set, frozenset)) else answer
+        try:
+            shape = np.shape(given)
+        except ValueError:
+            raise _Wrong(f"{what} should be a flat list of numbers.") from None
+        values = np.atleast_1d(_array(given, shape, what)).ravel()
+        for v in values:
+            if not any(math.isclose(v, t) for t in CH4_THRESHOLDS):
+                raise _Wrong(f"θ = {_fmt(v)} is not one of the exercise's thresholds "
+                             "0.1, 1, 10, 100, 1000.")
+        got = {t for t in CH4_THRESHOLDS if any(math.isclose(v, t) for v in values)}
+        ref = _ch4_ex4_reference()
+        extra = sorted(got - ref)
+        if extra:
+            (w0, w1), (b0, b1) = CH4_WINDOW["w"], CH4_WINDOW["b"]
+            raise _Wrong(f"with θ = {_fmt(extra[0])} the path leaves the plotted surface "
+                         f"(w from {_fmt(w0)} to {_fmt(w1)}, b from {_fmt(b0)} to {_fmt(b1)}).")
+        missing = ref - got
+        if missing:
+            k = len(missing)
+            raise _Wrong(f"{k} threshold{'s' if k > 1 else ''} that keep{'' if k > 1 else 's'} "
+                         "the path on the surface "
+                         f"{'are' if k > 1 else 'is'} missing from your answer.")
+        return ""
+
+    return _run(label, body)
+
+
+# --------------------------------------------------------------------------- chapter 5
+
+CH5_SIZES = ((1, 1), (3, 2), (5, 7), (16, 8), (128, 64))
+
+
+def _ch5_counts(n: int, m: int) -> tuple[int, int]:
+    rng = np.random.default_rng(0)
+    return (cell.parameter_count(lstm.init(n, m, rng=rng)),
+            cell.parameter_count(rnn.init(n, m, rng=rng)))
+
+
+def check_ch5_ex2(answer) -> bool:
+    """Exercise ch5-ex-2: a function ``counts(n, m)`` returning (LSTM count, simple-RNN count)."""
+    label = "ch5-ex-2"
+    sig = "counts(n, m)"
+
+    def body():
+        fn = _function(answer, sig)
+        for n, m in CH5_SIZES:
+            out = _call(fn, sig, n, m)
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise _Wrong(f"`{sig}` should return two numbers: (LSTM count, RNN count).")
+            try:
+                got = [float(x) for x in out]
+            except (TypeError, ValueError):
+                raise _Wrong(f"`{sig}` should return two numbers, got {out!r:.60}.") from None
+            ref_lstm, ref_rnn = _ch5_counts(n, m)
+            lstm_n, rnn_n = got
+            at = f"for n = {n}, m = {m}"
+            if any(not math.isfinite(x) or not float(x).is_integer() for x in got):
+                raise _Wrong(f"{at} your counts are {out}; a number of parameters is a whole number.")
+            if (lstm_n, rnn_n) == (ref_lstm, ref_rnn):
+                continue
+            if (lstm_n, rnn_n) == (ref_rnn, ref_lstm):
+                raise _Wrong("your two counts come in the wrong order: (LSTM, RNN).")
+            if lstm_n != ref_lstm:
+                if lstm_n == ref_lstm - 4 * n:
+                    raise _Wrong(f"{at} your LSTM count misses 4n = {4 * n}: the four biases.")
+                if lstm_n == ref_rnn:
+                    raise _Wrong(f"{at} your LSTM count is the simple RNN's: the LSTM has one "
+                                 "such map for each of f, i, o and the candidate c̃.")
+                if lstm_n == 3 * ref_rnn:
+                    raise _Wrong(f"{at} your LSTM count has three maps; the candidate c̃ has "
+                                 "weights and a bias too.")
+                if (n, m) != (m, n) and lstm_n == _ch5_counts(m, n)[0]:
+                    raise _Wrong(f"{at} your LSTM count swaps the roles of n (units) and m (inputs).")
+                raise _Wrong(f"{at} your LSTM count {int(lstm_n)} is "
+                             f"{'too large' if lstm_n > ref_lstm else 'too small'}.")
+            if rnn_n == ref_rnn - n:
+                raise _Wrong(f"{at} your RNN count misses n = {n}: the bias b.")
+            if (n, m) != (m, n) and rnn_n == _ch5_counts(m, n)[1]:
+                raise _Wrong(f"{at} your RNN count swaps the roles of n (units) and m (inputs).")
+            raise _Wrong(f"{at} your RNN count {int(rnn_n)} is "
+                         f"{'too large' if rnn_n > ref_rnn else 'too small'}.")
+        return "Your counts agree with cell.parameter_count for five sizes."
+
+    return _run(label, body)
+
+
+CH5_STEPS = 50
+
+
+@functools.lru_cache(maxsize=None)
+def _half_life_bias(steps: int = CH5_STEPS) -> float:
+    """Bisection for b_f with cell.memory_run(b_f, weight_scale=0, T=steps).retained[-1] = 1/2."""
+    lo, hi = 0.0, 10.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if cell.memory_run(mid, weight_scale=0.0, T=steps).retained[-1] < 0.5:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def check_ch5_ex3(answer) -> bool:
+    """Exercise ch5-ex-3: the forget bias b_f that keeps half of the stored value after 50 steps."""
+    label = "ch5-ex-3"
+
+    def body():
+        b = _number(answer, "the forget bias b_f (a number)")
+        ref = _half_life_bias()
+        if abs(b - ref) <= 1e-3:
+            return ""
+        if abs(b - float(sigmoid(ref))) <= 1e-3:
+            raise _Wrong("that looks like the forget gate's value σ(b_f); the exercise asks for "
+                         "the bias b_f itself.")
+        approx = math.log(CH5_STEPS / math.log(2.0))
+        if abs(b - approx) <= 2e-3:
+            raise _Wrong("that is the large-b_f approximation τ ≈ e^{b_f} of the next exercise; "
+                         "the exact bias differs in the third decimal.")
+        for steps in (CH5_STEPS - 1, CH5_STEPS + 1):
+            if abs(b - _half_life_bias(steps)) <= 1e-3:
+                raise _Wrong(f"your bias halves the memory in {steps} steps, not 50: count the "
+                             "steps t = 0, …, 49.")
+        kept = float(cell.memory_run(b, weight_scale=0.0, T=CH5_STEPS).retained[-1])
+        if kept < 0.5:
+            raise _Wrong(f"at b_f = {_fmt(b)} the cell keeps {kept:.3g} of its value after 50 "
+                         "steps, less than half: the bias is too small.")
+        raise _Wrong(f"at b_f = {_fmt(b)} the cell keeps {kept:.3g} of its value after 50 steps, "
+                     "more than half: the bias is too large.")
+
+    return _run(label, body)
+
+
+# --------------------------------------------------------------------------- chapter 6
+
+
+def _candidate_preactivation(params, trace, t: int) -> np.ndarray:
+    """z_c at step t, from the parameters (not from artanh of c̃_t)."""
+    return params.W_c @ np.concatenate([trace.h[t - 1], trace.xs[t]]) + params.b_c
+
+
+def _printed_D(params, trace, t: int):
+    """(printed D_t, correct D_t, z_c): the source's D_t has σ'(z_c) where tanh'(z_c) belongs."""
+    D = lstm.cell_jacobian_terms(params, trace, t)[3]
+    z = _candidate_preactivation(params, trace, t)
+    s = sigmoid(z)
+    return (s * (1 - s) / (1 - np.tanh(z) ** 2))[:, None] * D, D, z
+
+
+def check_ch6_ex3(answer) -> bool:
+    """Exercise ch6-ex-3: a function ``printed_D(params, trace, t)`` returning the source's D_t
+    (σ'(z_c) in place of tanh'(z_c)) as an (n, n) matrix."""
+    label = "ch6-ex-3"
+    sig = "printed_D(params, trace, t)"
+
+    def body():
+        fn = _function(answer, sig)
+        params, trace = gradients.random_lstm_trace(n=3, T=8, forget_bias=1.0, weight_scale=1.5,
+                                                    seed=3)
+        for t in (2, 5):
+            got = _as_matrix(_call(fn, sig, params, trace, t), (3, 3), f"printed D_{t}")
+            ref, D, z = _printed_D(params, trace, t)
+            if _close(got, ref, 1e-6, 1e-300):
+                continue
+            s = sigmoid(z)
+            ratio = s * (1 - s) / (1 - np.tanh(z) ** 2)
+            if _close(got, D, 1e-6, 1e-300):
+                raise _Wrong("this is the correct D_t, with tanh'(z_c); the exercise asks for the "
+                             "printed one, with σ'(z_c) in its place.")
+            if _close(got, D * ratio[None, :], 1e-6, 1e-300):
+                raise _Wrong("you scaled the columns of D_t. σ'(z_c) belongs to unit k's "
+                             "candidate, so it multiplies row k (a diagonal factor on the left).")
+            if _close(got, D / 4, 1e-6, 1e-300):
+                raise _Wrong("D_t/4 is the printed term only where z_c = 0 (σ'(0)/tanh'(0) = "
+                             "1/4); use σ'(z_c)/tanh'(z_c) unit by unit.")
+            if _close(got, (s / (1 - np.tanh(z) ** 2))[:, None] * D, 1e-6, 1e-300):
+                raise _Wrong("you used σ(z_c), the sigmoid itself; the printed term has its "
+                             "derivative σ'(z_c) = σ(z_c)(1 − σ(z_c)).")
+            if _close(got, ref.T, 1e-6, 1e-300):
+                raise _Wrong("your matrix is transposed.")
+            if _close(got, -ref, 1e-6, 1e-300):
+                raise _Wrong("your matrix has the wrong sign.")
+            raise _Wrong(f"your printed D_{t} differs on the checker's trace (n = 3, t = {t}). "
+                         "Start from D_t of lstm.cell_jacobian_terms and change only the "
+                         "activation derivative.")
+        return "Checked at two time steps of a 3-unit LSTM."
+
+    return _run(label, body)
+
+
+CH6_SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
+CH6_LAG = 20
+
+
+@functools.lru_cache(maxsize=None)
+def _ch6_gap(weight_scale: float) -> np.ndarray:
+    p, tr = gradients.random_lstm_trace(n=8, T=CH6_LAG + 1, forget_bias=1.0,
+                                        weight_scale=weight_scale, seed=0)
+    return gradients.cell_path_gap(p, tr).rel_diff
+
+
+def check_ch6_ex4(answer) -> bool:
+    """Exercise ch6-ex-4: the relative differences at lag 20 for weight scales 0.25 … 4."""
+    label = "ch6-ex-4"
+
+    def body():
+        got = _array(answer, (len(CH6_SCALES),), "the 5 relative differences at lag 20",
+                     "one per weight scale 0.25, 0.5, 1, 2, 4")
+        ref = np.array([_ch6_gap(s)[CH6_LAG] for s in CH6_SCALES])
+        if _close(got, ref, 1e-4):
+            return ""
+        if _close(got[::-1], ref, 1e-4):
+            raise _Wrong("your values are in reverse order: weight scales 0.25, 0.5, 1, 2, 4.")
+        if _close(got, 100 * ref, 1e-4):
+            raise _Wrong("your values are percentages; give fractions (0.05, not 5).")
+        if _close(got, [_ch6_gap(s)[CH6_LAG - 1] for s in CH6_SCALES], 1e-4):
+            raise _Wrong("these are the values at lag 19: take index 20 of rel_diff.")
+        if np.any(got < 0):
+            raise _Wrong("a relative difference ‖P_full − P_cell‖/‖P_full‖ is never negative.")
+        wrong = [s for s, g, r in zip(CH6_SCALES, got, ref) if not math.isclose(g, r, rel_tol=1e-4)]
+        raise _Wrong(f"your values for the weight scale(s) {', '.join(_fmt(s) for s in wrong)} "
+                     "differ; use random_lstm_trace(n=8, T=21, forget_bias=1.0, weight_scale=…, "
+                     "seed=0) as the exercise says.")
+
+    return _run(label, body)
+
+
+# --------------------------------------------------------------------------- chapter 7
+
+CH7_CUE_STEP = 50
+
+
+@functools.lru_cache(maxsize=None)
+def _ch7_ex3_reference():
+    """(lowest, highest) factor per ordinary step, and the factor across the cue."""
+    base = lstm.init(4, 1, rng=np.random.default_rng(0), forget_bias=3.0, weight_scale=0.5)
+    W_f = base.W_f.copy()
+    W_f[:, 4] = -8.0
+    gated = dataclasses.replace(base, W_f=W_f)
+    xs = np.zeros((100, 1))
+    xs[CH7_CUE_STEP] = 2.0
+    tr = lstm.forward(gated, xs)
+    path, _ = survival.forget_path_norms(tr)
+    ratios = path[1:] / path[:-1]                    # ratios[k-1] = path[k] / path[k-1]
+    cue_lag = tr.T - CH7_CUE_STEP                    # the first lag whose product holds f_50
+    cue = float(ratios[cue_lag - 1])
+    ordinary = np.delete(ratios, cue_lag - 1)
+    return float(ordinary.min()), float(ordinary.max()), cue
+
+
+def check_ch7_ex3(answer) -> bool:
+    """Exercise ch7-ex-3: (factor lost per ordinary step, factor lost across the cue)."""
+    label = "ch7-ex-3"
+
+    def body():
+        per_step, across = _array(answer, (2,),
+                                  "the pair (factor per ordinary step, factor across the cue)")
+        lo, hi, cue = _ch7_ex3_reference()
+        ok_step = lo * 0.995 <= per_step <= hi * 1.005
+        ok_cue = _log_close(across, cue, 0.2)
+        if ok_step and ok_cue:
+            return ""
+        if _log_close(per_step, cue, 0.2) and lo * 0.995 <= across <= hi * 1.005:
+            raise _Wrong("your two factors are the wrong way round: (per ordinary step, across "
+                         "the cue).")
+        if per_step > 1 or across > 1:
+            raise _Wrong("a factor lost is below 1: divide the norm at the longer lag by the "
+                         "norm at the shorter one, not the other way round.")
+        if not ok_step:
+            raise _Wrong(f"your factor per ordinary step, {_fmt(per_step)}, is not what the path "
+                         "loses at one step away from the cue: compare two neighbouring lags "
+                         "on the same side of the cue.")
+        if lo * 0.995 <= across <= hi * 1.005:
+            raise _Wrong("your factor across the cue is an ordinary step's: the cue at step 50 "
+                         "enters at a different lag (lag k covers the steps T−k, …, T−1).")
+        raise _Wrong(f"your factor across the cue, {across:.2g}, is off: compare the forget path "
+                     "at the two lags just before and just after the cue enters.")
+
+    return _run(label, body)
+
+
+CH7_BIASES = (0.0, 1.0, 3.0)
+
+
+@functools.lru_cache(maxsize=None)
+def _ch7_curves(forget_bias: float):
+    return survival.last_step_contributions(n=16, T=200, forget_bias=forget_bias,
+                                            weight_scale=1.0, seed=0)
+
+
+def _ch7_ratio(forget_bias: float, curve: int = 2, lag: int = 100) -> float:
+    norms = _ch7_curves(forget_bias)[curve].norms
+    return float(norms[lag] / norms[0])
+
+
+def check_ch7_ex4(answer) -> bool:
+    """Exercise ch7-ex-4: the LSTM's ratio (lag 100 / lag 0) for forget biases 0, 1, 3."""
+    label = "ch7-ex-4"
+
+    def body():
+        got = _array(answer, (3,), "the 3 ratios (lag 100 / lag 0)", "forget biases 0, 1, 3")
+        ref = np.array([_ch7_ratio(b) for b in CH7_BIASES])
+        if _log_close(got, ref, 0.01):
+            return ""
+        if _log_close(got, 1 / ref, 0.01):
+            raise _Wrong("your ratios are inverted: contribution at lag 100 divided by the one at "
+                         "lag 0.")
+        if _log_close(got[::-1], ref, 0.01):
+            raise _Wrong("your ratios are in reverse order: forget biases 0, 1, 3.")
+        for curve, name in ((0, "sigmoid RNN"), (1, "tanh RNN")):
+            if _log_close(got, [_ch7_ratio(b, curve) for b in CH7_BIASES], 0.01):
+                raise _Wrong(f"these are the {name}'s ratios; last_step_contributions returns "
+                             "[sigmoid RNN, tanh RNN, LSTM]: take the LSTM's curve.")
+        for lag in (99, 101):
+            if _log_close(got, [_ch7_ratio(b, 2, lag) for b in CH7_BIASES], 0.01):
+                raise _Wrong(f"these are the ratios at lag {lag}: take index 100 of the norms.")
+        if np.any(got <= 0):
+            raise _Wrong("a ratio of two norms is positive.")
+        raise _Wrong("your ratios differ; use last_step_contributions(n=16, T=200, forget_bias=…, "
+                     "weight_scale=1.0, seed=0).")
+
+    return _run(label, body)
+
+
+# --------------------------------------------------------------------------- chapter 8
+
+CH8_BIASES = (0.0, 1.0, 3.0, 5.0)
+CH8_EPS = 1e-8
+
+
+def _horizon(forget_bias: float, eps: float = CH8_EPS) -> float:
+    """k* = ln ε / ln σ(b_f): steps until the constant-gate forget path falls below ε."""
+    return math.log(eps) / math.log(float(sigmoid(forget_bias)))
+
+
+def check_ch8_ex1(answer) -> bool:
+    """Exercise ch8-ex-1: k* for ε = 1e-8 and b_f = 0, 1, 3, 5."""
+    label = "ch8-ex-1"
+
+    def body():
+        got = _array(answer, (4,), "the 4 values of k*", "forget biases 0, 1, 3, 5")
+        ref = np.array([_horizon(b) for b in CH8_BIASES])
+        if _close(got, ref, 5e-3):
+            return ""
+        if np.any(got <= 0):
+            raise _Wrong("k* is positive: ln ε and ln σ(b_f) are both negative.")
+        if _close(got, -math.log(CH8_EPS) * np.exp(CH8_BIASES), 5e-3):
+            raise _Wrong("that is the large-b_f approximation k* ≈ −ln ε · e^{b_f}; the exercise "
+                         "asks for k* itself (the two differ a lot for b_f = 0 and 1).")
+        if _close(got, ref / math.log(10), 5e-3) or _close(got, ref * math.log(10), 5e-3):
+            raise _Wrong("your values are off by a factor ln 10: take both logarithms in the same "
+                         "base.")
+        if _close(got, np.ceil(ref), 0, 0.51):
+            return "(Rounded up to whole steps; fine.)"
+        wrong = [b for b, g, r in zip(CH8_BIASES, got, ref) if not math.isclose(g, r, rel_tol=5e-3)]
+        raise _Wrong(f"your k* for b_f = {', '.join(_fmt(b) for b in wrong)} differ(s).")
+
+    return _run(label, body)
+
+
+@functools.lru_cache(maxsize=None)
+def _ch8_ex3_reference():
+    params, trace = gradients.random_lstm_trace(n=16, T=301, forget_bias=5.0, weight_scale=1.0,
+                                                seed=0)
+    u = np.random.default_rng(1).standard_normal(16)
+    u /= np.linalg.norm(u)
+    g = survival.lstm_last_step_gradient(params, trace.xs[:100], u)
+    norms = [float(np.linalg.norm(exploding.clip_by_norm(g, theta))) for theta in (1.0, 1000.0)]
+    curves = survival.last_step_contributions(n=16, T=200, forget_bias=-2.0, weight_scale=1.0,
+                                              seed=0)
+    ratios = {(c, lag): float(curves[c].norms[lag] / curves[c].norms[0])
+              for c in range(3) for lag in (99, 100, 101)}
+    return norms[0], norms[1], float(np.linalg.norm(g)), ratios
+
+
+def check_ch8_ex3(answer) -> bool:
+    """Exercise ch8-ex-3: (‖clip(g, 1)‖, ‖clip(g, 1000)‖, LSTM ratio lag 100 / lag 0 at b_f = −2)."""
+    label = "ch8-ex-3"
+
+    def body():
+        n1, n1000, ratio = _array(answer, (3,), "the three numbers",
+                                  "‖clipped g‖ at θ = 1, at θ = 1000, and the ratio of part (b)")
+        ref1, ref1000, raw, ratios = _ch8_ex3_reference()
+        problems = []
+        if not math.isclose(n1, ref1, rel_tol=1e-6):
+            if raw > 1 and math.isclose(n1, raw, rel_tol=1e-6):
+                problems.append("at θ = 1 the gradient is longer than θ, so clipping rescales it: "
+                                "your first norm is the unclipped one.")
+            else:
+                problems.append("your norm after clipping at θ = 1 is off: clipping rescales g to "
+                                "length θ when ‖g‖ > θ.")
+        if not math.isclose(n1000, ref1000, rel_tol=1e-6):
+            if math.isclose(n1000, 1000.0, rel_tol=1e-9) and raw < 1000:
+                problems.append("clipping at θ = 1000 does not lengthen g: it only shortens "
+                                "gradients longer than θ.")
+            else:
+                problems.append("your norm at θ = 1000 is off: use the chapter's network "
+                                "(forget bias 5, seed 0, u from seed 1) with its first T = 100 "
+                                "inputs.")
+        if not _log_close(ratio, ratios[(2, 100)], 0.01):
+            if _log_close(1 / ratio if ratio > 0 else -1.0, ratios[(2, 100)], 0.01):
+                problems.append("your ratio is inverted: lag 100 divided by lag 0.")
+            elif any(_log_close(ratio, ratios[(c, 100)], 0.01) for c in (0, 1)):
+                problems.append("your ratio is an RNN's; take the LSTM's curve (the last of the "
+                                "three).")
+            elif any(_log_close(ratio, ratios[(2, k)], 0.01) for k in (99, 101)):
+                problems.append("your ratio is taken at lag 99 or 101: use index 100.")
+            else:
+                problems.append("your ratio of part (b) is off: use last_step_contributions(n=16, "
+                                "T=200, forget_bias=-2.0, weight_scale=1.0, seed=0).")
+        if problems:
+            raise _Wrong(" ".join(_sentence(p) for p in problems))
+        return ""
+
+    return _run(label, body)
+
+
+CH8_GRID = tuple(np.arange(0.0, 3.01, 0.25))
+CH8_LAG = 300
+
+
+@functools.lru_cache(maxsize=None)
+def _ch8_medians() -> np.ndarray:
+    sw = survival.forget_bias_sweep(np.array(CH8_GRID), lags=(CH8_LAG,), n=16, weight_scale=1.0,
+                                    seeds=range(5))
+    return np.median(sw.norms[:, :, 0], axis=1)
+
+
+def check_ch8_ex4(answer) -> bool:
+    """Exercise ch8-ex-4: the smallest forget bias of the grid with median norm > 1e-8 at lag 300."""
+    label = "ch8-ex-4"
+
+    def body():
+        b = _number(answer, "the forget bias (a number)")
+        medians = _ch8_medians()
+        ref = float(CH8_GRID[int(np.argmax(medians > CH8_EPS))])
+        if abs(b - ref) < 1e-9:
+            return ""
+        estimate = -math.log(math.expm1(-math.log(CH8_EPS) / CH8_LAG))
+        if abs(b - estimate) < 0.06:
+            raise _Wrong("that is the constant-gate estimate of exercise 1; the exercise asks "
+                         "what the measured networks need.")
+        idx = [i for i, s in enumerate(CH8_GRID) if abs(b - s) < 1e-9]
+        if not idx:
+            raise _Wrong(f"{_fmt(b)} is not a point of the grid 0, 0.25, …, 3.")
+        median = float(medians[idx[0]])
+        if median <= CH8_EPS:
+            raise _Wrong(f"at b_f = {_fmt(b)} the median gradient norm at lag 300 is {median:.0e}, "
+                         "not above 1e-8.")
+        raise _Wrong(f"at b_f = {_fmt(b)} the median norm at lag 300 is above 1e-8, but a smaller "
+                     "bias of the grid already gets there: the exercise asks for the smallest.")
+
+    return _run(label, body)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+CHECKS: dict[str, Callable] = {
+    "ch1-ex-3": check_ch1_ex3, "ch1-ex-4": check_ch1_ex4,
+    "ch2-ex-3": check_ch2_ex3, "ch2-ex-4": check_ch2_ex4,
+    "ch3-ex-2": check_ch3_ex2, "ch3-ex-3": check_ch3_ex3,
+    "ch4-ex-3": check_ch4_ex3, "ch4-ex-4": check_ch4_ex4,
+    "ch5-ex-2": check_ch5_ex2, "ch5-ex-3": check_ch5_ex3,
+    "ch6-ex-3": check_ch6_ex3, "ch6-ex-4": check_ch6_ex4,
+    "ch7-ex-3": check_ch7_ex3, "ch7-ex-4": check_ch7_ex4,
+    "ch8-ex-1": check_ch8_ex1, "ch8-ex-3": check_ch8_ex3, "ch8-ex-4": check_ch8_ex4,
+}
+
+
+def labels() -> list[str]:
+    """The exercise labels that have a checker, in the book's order."""
+    return list(CHECKS)
+
+
+def check(label: str, answer) -> bool:
+    """Check ``answer`` for the exercise ``label`` (e.g. ``"ch2-ex-3"``); print feedback.
+
+    Returns True when the answer is right. The form of the answer (number, array, parameters
+    or function) is given in the exercise and in the docstring of ``check_<label>``.
+    """
+    if not isinstance(label, str) or label not in CHECKS:
+        raise ValueError(f"label must be one of {', '.join(CHECKS)}; got {label!r}")
+    return CHECKS[label](answer)

@@ -1,0 +1,472 @@
+"""rnngrad.exercises: every checker accepts the book's solution and rejects typical mistakes
+with the right feedback; every code exercise of chapters 1–8 has a checker and a check cell.
+
+The reference answers here are computed the way the book's solutions compute them (not by
+calling the checkers' own helpers), so a checker whose reference drifted would fail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradients, lstm, rnn,
+                     survival)
+from rnngrad.activations import sigmoid
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+CHAPTERS = sorted(BOOK.glob("ch0[1-8]_*.ipynb"))
+
+
+def run(capsys, label, answer):
+    ok = exercises.check(label, answer)
+    return ok, capsys.readouterr().out
+
+
+def accepts(capsys, label, answer):
+    ok, out = run(capsys, label, answer)
+    assert ok is True, out
+    assert out.startswith(f"✔ {label}: correct."), out
+    return out
+
+
+def rejects(capsys, label, answer, *fragments):
+    ok, out = run(capsys, label, answer)
+    assert ok is False, out
+    assert out.startswith(f"✘ {label}: not yet."), out
+    for fragment in fragments:
+        assert fragment.lower() in out.lower(), f"{fragment!r} not in {out!r}"
+    return out
+
+
+# --------------------------------------------------------------------------- the book
+
+
+def _exercises_in(nb):
+    """(label, gated?) for every exercise of a notebook, from the markdown sources."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    labels = re.findall(r"\{exercise\}[^\n]*\n:label: (\S+)", text)
+    gated = set(re.findall(r"\{solution-start\}\s+(\S+)", text))
+    return [(label, label in gated) for label in labels]
+
+
+def _check_cells(nb, label):
+    call = f'exercises.check("{label}",'
+    return [c for c in nb.cells if c.cell_type == "code" and call in c.source]
+
+
+def _stream(cell_):
+    return "".join(o.get("text", "") for o in cell_.outputs if o.output_type == "stream")
+
+
+def test_every_code_exercise_has_a_checker():
+    gated = [label for path in CHAPTERS
+             for label, is_gated in _exercises_in(nbformat.read(path, 4)) if is_gated]
+    assert len(gated) >= 16
+    missing = [label for label in gated if label not in exercises.CHECKS]
+    assert not missing, f"code exercises without a checker: {missing}"
+    every = [label for path in CHAPTERS for label, _ in _exercises_in(nbformat.read(path, 4))]
+    assert set(exercises.labels()) <= set(every), "a checker for an exercise the book lacks"
+
+
+@pytest.mark.parametrize("label", exercises.labels())
+def test_check_cells_in_the_book(label):
+    """The student's cell (answer = None, untagged) sits right after the exercise and says
+    "no answer yet"; a gated solution runs the checker on its own result, which passes."""
+    chapter = BOOK.glob(f"ch0{label[2]}_*.ipynb").__next__()
+    nb = nbformat.read(chapter, 4)
+    cells = _check_cells(nb, label)
+    student = [c for c in cells if "solution" not in c.metadata.get("tags", [])]
+    solution = [c for c in cells if "solution" in c.metadata.get("tags", [])]
+    assert len(student) == 1, f"{label}: expected one check cell for students"
+    assert "answer = None" in student[0].source
+    k = nb.cells.index(student[0])
+    before = nb.cells[k - 1]
+    assert before.cell_type == "markdown" and f":label: {label}" in before.source
+    assert "**Check your answer**" in before.source
+    assert f"… {label}: no answer yet." in _stream(student[0])
+    if dict(_exercises_in(nb))[label]:
+        assert len(solution) == 1, f"{label}: the gated solution should run the checker"
+        assert _stream(solution[0]).startswith(f"✔ {label}: correct.")
+
+
+# --------------------------------------------------------------------------- any checker
+
+
+@pytest.mark.parametrize("label", exercises.labels())
+def test_no_answer_yet(capsys, label):
+    ok, out = run(capsys, label, None)
+    assert ok is False
+    assert out.startswith(f"… {label}: no answer yet.")
+
+
+@pytest.mark.parametrize("label", exercises.labels())
+def test_text_is_never_evaluated(capsys, tmp_path, label):
+    marker = tmp_path / "evaluated"
+    rejects(capsys, label, f"__import__('pathlib').Path({str(marker)!r}).touch()", "text",
+            "does not evaluate")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("label", exercises.labels())
+def test_booleans_are_not_answers(capsys, label):
+    rejects(capsys, label, True, "True")
+
+
+def test_unknown_label():
+    with pytest.raises(ValueError, match="label must be one of"):
+        exercises.check("ch9-ex-1", 1.0)
+
+
+# --------------------------------------------------------------------------- chapter 1
+
+
+def _chain_dE_dx(w, x, L=50):
+    params = deepnet.DeepNetParams(tuple(np.array([[w]]) for _ in range(L)),
+                                   tuple(np.array([-w / 2]) for _ in range(L)), "sigmoid")
+    return deepnet.backward(params, deepnet.forward(params, np.array([x])), np.array([1.0])).a[0][0]
+
+
+@pytest.fixture(scope="module")
+def ch1_ex3():
+    return np.array([[_chain_dE_dx(w, x) for w in (3.6, 4.0, 4.4)] for x in (0.5, 0.9)])
+
+
+def test_ch1_ex3(capsys, ch1_ex3):
+    ref = ch1_ex3
+    accepts(capsys, "ch1-ex-3", ref)
+    accepts(capsys, "ch1-ex-3", ref.tolist())
+    rejects(capsys, "ch1-ex-3", ref.T, "shape (3, 2)", "transposed")
+    rejects(capsys, "ch1-ex-3", ref[0], "shape (2, 3)")
+    rejects(capsys, "ch1-ex-3", -ref, "sign")
+    # σ' left out (or tanh' used): every layer gives w instead of w/4
+    rejects(capsys, "ch1-ex-3", np.array([np.array([3.6, 4.0, 4.4]) ** 50, ref[1]]), "4^50", "σ'")
+    rejects(capsys, "ch1-ex-3", np.array([ref[0] * np.array([3.6, 4.0, 4.4]) / 4, ref[1]]),
+            "one layer's factor too many")
+    rejects(capsys, "ch1-ex-3", np.array([ref[0], ref[0]]), "x = 0.9")
+    bad = ref.copy()
+    bad[1, 2] = np.nan
+    rejects(capsys, "ch1-ex-3", bad, "not finite")
+    rejects(capsys, "ch1-ex-3", [[1, 2, 3], [4, 5]], "cannot be read")
+
+
+def test_ch1_ex4(capsys):
+    scales = np.arange(4.0, 14.5, 1.0)
+    factor = [np.median([deepnet.layer_gradient_norms(depth=50, width=64, activation="sigmoid",
+                                                      weight_scale=g, seed=s, batch=32).per_layer_factor
+                         for s in range(3)]) for g in scales]
+    g_star = float(np.interp(1.0, factor, scales))
+    assert 8 < g_star < 13
+    accepts(capsys, "ch1-ex-4", g_star)
+    accepts(capsys, "ch1-ex-4", np.float32(g_star))
+    out = accepts(capsys, "ch1-ex-4", float(np.ceil(g_star)))
+    assert "interpolating" in out
+    rejects(capsys, "ch1-ex-4", 4.0, "1/γ", "measured")
+    rejects(capsys, "ch1-ex-4", 2.0, "bound")
+    rejects(capsys, "ch1-ex-4", 7.0, "below 1", "larger scale")
+    rejects(capsys, "ch1-ex-4", 20.0, "outside")
+    rejects(capsys, "ch1-ex-4", float("inf"), "not a finite number")
+    rejects(capsys, "ch1-ex-4", [g_star, 1.0], "one number")
+    rejects(capsys, "ch1-ex-4", lambda: g_star, "function")
+
+
+# --------------------------------------------------------------------------- chapter 2
+
+
+def augment(p):
+    return rnn.RNNParams(p.W_rec, np.column_stack([p.W_in, p.b]), np.zeros(p.n), p.activation)
+
+
+def test_ch2_ex3(capsys):
+    accepts(capsys, "ch2-ex-3", augment)
+    first = lambda p: rnn.RNNParams(p.W_rec, np.column_stack([p.b, p.W_in]), np.zeros(p.n),  # noqa: E731
+                                    p.activation)
+    rejects(capsys, "ch2-ex-3", first, "first column", "last")
+    twice = lambda p: rnn.RNNParams(p.W_rec, np.column_stack([p.W_in, p.b]), p.b, p.activation)  # noqa: E731
+    rejects(capsys, "ch2-ex-3", twice, "added twice")
+    two = lambda p: rnn.RNNParams(p.W_rec, np.column_stack([p.W_in, p.b, p.b]), np.zeros(p.n),  # noqa: E731
+                                  p.activation)
+    rejects(capsys, "ch2-ex-3", two, "should have shape (4, 3)")
+    rows = lambda p: rnn.RNNParams(p.W_rec, np.vstack([p.W_in, np.ones(p.m)]), np.zeros(p.n))  # noqa: E731
+    rejects(capsys, "ch2-ex-3", rows, "raised ValueError", "W_in")
+    no_act = lambda p: rnn.RNNParams(p.W_rec, np.column_stack([p.W_in, p.b]), np.zeros(p.n))  # noqa: E731
+    rejects(capsys, "ch2-ex-3", no_act, "activation")
+    rejects(capsys, "ch2-ex-3", lambda p: (p.W_in, p.b), "should return an rnn.RNNParams")
+    rejects(capsys, "ch2-ex-3", lambda p: 1 / 0, "raised ZeroDivisionError")
+    p = rnn.init(3, 2, rng=np.random.default_rng(0))
+    rejects(capsys, "ch2-ex-3", augment(p), "you gave its result", "without parentheses")
+
+
+def test_ch2_ex4(capsys):
+    grid = np.arange(0.5, 24.01, 0.5)
+    half = {}
+    for act in ("sigmoid", "tanh"):
+        frac = np.array([dynamics.state_trajectories(n=16, T=200, scale=s, activation=act,
+                                                     seed=0).saturated.mean() for s in grid])
+        half[act] = grid[np.argmax(frac >= 0.5)]
+    ref = (half["sigmoid"], half["tanh"])
+    accepts(capsys, "ch2-ex-4", ref)
+    rejects(capsys, "ch2-ex-4", ref[::-1], "wrong way round", "(sigmoid, tanh)")
+    rejects(capsys, "ch2-ex-4", (ref[0] - 0.5, ref[1]), "less than half", "sigmoid")
+    rejects(capsys, "ch2-ex-4", (ref[0], ref[1] + 1.0), "smallest", "tanh")
+    rejects(capsys, "ch2-ex-4", (ref[0] + 0.25, ref[1]), "not a point of the grid")
+    rejects(capsys, "ch2-ex-4", ref[0], "shape (2,)")
+
+
+# --------------------------------------------------------------------------- chapter 3
+
+
+def term0(p, tr, dL):
+    terms = rnn.bptt_terms(p, tr, dL)
+    return terms.W_rec[0], terms.W_in[0]
+
+
+def test_ch3_ex2(capsys):
+    accepts(capsys, "ch3-ex-2", term0)
+
+    def last(p, tr, dL):
+        terms = rnn.bptt_terms(p, tr, dL)
+        return terms.W_rec[-1], terms.W_in[-1]
+
+    def full(p, tr, dL):
+        g = rnn.backward(p, tr, dL)
+        return g.W_rec, g.W_in
+
+    def zeros(p, tr, dL):
+        return np.zeros((p.n, p.n)), term0(p, tr, dL)[1]
+
+    rejects(capsys, "ch3-ex-2", last, "last term", "first step")
+    rejects(capsys, "ch3-ex-2", full, "whole gradient")
+    rejects(capsys, "ch3-ex-2", zeros, "non-zero state", "instead of writing zeros")
+    rejects(capsys, "ch3-ex-2", lambda p, tr, dL: term0(p, tr, dL)[::-1], "wrong order")
+    rejects(capsys, "ch3-ex-2", lambda p, tr, dL: (term0(p, tr, dL)[0], term0(p, tr, dL)[1].T),
+            "transposed")
+    rejects(capsys, "ch3-ex-2", lambda p, tr, dL: tuple(-x for x in term0(p, tr, dL)), "sign")
+    rejects(capsys, "ch3-ex-2", lambda p, tr, dL: term0(p, tr, dL)[0], "two arrays")
+
+
+def loss_step_norms(p, tr, ys):
+    M = np.zeros((tr.T, tr.T))
+    for k in range(tr.T):
+        dL_k = np.zeros(tr.c.shape)
+        dL_k[k] = tr.c[k] - ys[k]
+        M[k] = gradients.step_contribution_norms(rnn.bptt_terms(p, tr, dL_k))
+    return M
+
+
+def test_ch3_ex3(capsys):
+    accepts(capsys, "ch3-ex-3", loss_step_norms)
+    rejects(capsys, "ch3-ex-3", lambda p, tr, ys: loss_step_norms(p, tr, ys).T, "transposed")
+    rejects(capsys, "ch3-ex-3", lambda p, tr, ys: loss_step_norms(p, tr, ys) ** 2, "squared")
+    every = lambda p, tr, ys: np.tile(gradients.step_contribution_norms(  # noqa: E731
+        rnn.bptt_terms(p, tr, bptt.every_step_loss_grad(tr, ys))), (tr.T, 1))
+    rejects(capsys, "ch3-ex-3", every, "rows are the same", "only in row k")
+    fixed_T = lambda p, tr, ys: np.pad(loss_step_norms(p, tr, ys), (0, 6 - tr.T))  # T = 6 only  # noqa: E731
+    rejects(capsys, "ch3-ex-3", fixed_T, "shape (4, 4)")
+
+
+# --------------------------------------------------------------------------- chapter 4
+
+
+def test_ch4_ex3(capsys):
+    base = rnn.init(n=16, m=1, rng=np.random.default_rng(0), scale=8.0)
+    accepts(capsys, "ch4-ex-3", rnn.RNNParams(base.W_rec, base.W_in, b=np.full(16, 20.0)))
+    rejects(capsys, "ch4-ex-3", base, "not below 1e-20", "σ'")
+    rejects(capsys, "ch4-ex-3", rnn.RNNParams(base.W_rec, base.W_in, b=np.full(16, 10.0)),
+            "not below 1e-20")
+    rejects(capsys, "ch4-ex-3", rnn.RNNParams(2 * base.W_rec, base.W_in, b=np.full(16, 20.0)),
+            "is 16, not 8")
+    rejects(capsys, "ch4-ex-3", rnn.RNNParams(base.W_rec, base.W_in, np.full(16, 20.0), "tanh"),
+            "sigmoid")
+    rejects(capsys, "ch4-ex-3", (base.W_rec, base.W_in), "rnn.RNNParams")
+
+
+def test_ch4_ex4(capsys):
+    keep = []
+    for theta in (0.1, 1, 10, 100, 1000):
+        P = exploding.gradient_descent(5.0, -2.8, lr=0.3, steps=30, clip=theta).params
+        if np.all((P[:, 0] >= 3) & (P[:, 0] <= 8) & (P[:, 1] >= -4.5) & (P[:, 1] <= -1)):
+            keep.append(theta)
+    assert keep and len(keep) < 5
+    accepts(capsys, "ch4-ex-4", keep)
+    accepts(capsys, "ch4-ex-4", set(keep))
+    accepts(capsys, "ch4-ex-4", np.array(keep[::-1]))
+    rejects(capsys, "ch4-ex-4", keep + [1000], "θ = 1000", "leaves the plotted surface")
+    rejects(capsys, "ch4-ex-4", keep[:-1], "missing")
+    rejects(capsys, "ch4-ex-4", [3.0], "not one of the exercise's thresholds")
+    rejects(capsys, "ch4-ex-4", [[0.1, 1], [10]], "flat list")
+
+
+# --------------------------------------------------------------------------- chapter 5
+
+
+def test_ch5_ex2(capsys):
+    def counts(n, m):
+        rng = np.random.default_rng(1)
+        return (cell.parameter_count(lstm.init(n, m, rng=rng)),
+                cell.parameter_count(rnn.init(n, m, rng=rng)))
+
+    accepts(capsys, "ch5-ex-2", counts)
+    rejects(capsys, "ch5-ex-2", lambda n, m: (4 * n * (n + m), n * (n + m + 1)), "four biases")
+    rejects(capsys, "ch5-ex-2", lambda n, m: counts(n, m)[::-1], "wrong order")
+    rejects(capsys, "ch5-ex-2", lambda n, m: (counts(n, m)[1], counts(n, m)[1]), "simple RNN's")
+    rejects(capsys, "ch5-ex-2", lambda n, m: (3 * counts(n, m)[1], counts(n, m)[1]), "three maps")
+    rejects(capsys, "ch5-ex-2", lambda n, m: (counts(m, n)[0], counts(n, m)[1]), "roles of n")
+    rejects(capsys, "ch5-ex-2", lambda n, m: (counts(n, m)[0], n * (n + m)), "the bias b")
+    rejects(capsys, "ch5-ex-2", lambda n, m: (counts(n, m)[0] / 2.5, counts(n, m)[1]),
+            "whole number")
+    rejects(capsys, "ch5-ex-2", lambda n, m: counts(n, m)[0], "two numbers")
+    rejects(capsys, "ch5-ex-2", counts(128, 64), "function")
+
+
+def test_ch5_ex3(capsys):
+    lo, hi = 0.0, 10.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cell.memory_run(mid, weight_scale=0.0, T=50).retained[-1] < 0.5 else (lo, mid)
+    accepts(capsys, "ch5-ex-3", lo)
+    closed_form = np.log(0.5 ** (1 / 50) / (1 - 0.5 ** (1 / 50)))
+    accepts(capsys, "ch5-ex-3", closed_form)
+    rejects(capsys, "ch5-ex-3", float(sigmoid(lo)), "σ(b_f)")
+    rejects(capsys, "ch5-ex-3", np.log(50 / np.log(2)), "approximation")
+    p49 = 0.5 ** (1 / 49)
+    rejects(capsys, "ch5-ex-3", np.log(p49 / (1 - p49)), "49 steps")
+    rejects(capsys, "ch5-ex-3", 3.0, "less than half", "too small")
+    rejects(capsys, "ch5-ex-3", 6.0, "more than half", "too large")
+    rejects(capsys, "ch5-ex-3", "4.27", "text")
+
+
+# --------------------------------------------------------------------------- chapter 6
+
+
+def printed_D(params, trace, t):
+    D = lstm.cell_jacobian_terms(params, trace, t)[3]
+    z_c = np.arctanh(trace.c_tilde[t])
+    return (sigmoid(z_c) * (1 - sigmoid(z_c)) / (1 - trace.c_tilde[t] ** 2))[:, None] * D
+
+
+def test_ch6_ex3(capsys):
+    accepts(capsys, "ch6-ex-3", printed_D)
+    rejects(capsys, "ch6-ex-3", lambda p, tr, t: lstm.cell_jacobian_terms(p, tr, t)[3],
+            "correct D_t")
+
+    def columns(p, tr, t):
+        D = lstm.cell_jacobian_terms(p, tr, t)[3]
+        per_unit = printed_D(p, tr, t)[:, 0] / D[:, 0]      # σ'(z_c)/tanh'(z_c), unit by unit
+        return D * per_unit[None, :]                         # wrong: scales the columns
+
+    rejects(capsys, "ch6-ex-3", columns, "columns", "row k")
+    rejects(capsys, "ch6-ex-3", lambda p, tr, t: lstm.cell_jacobian_terms(p, tr, t)[3] / 4,
+            "D_t/4", "unit by unit")
+
+    def with_sigma(p, tr, t):
+        D = lstm.cell_jacobian_terms(p, tr, t)[3]
+        z_c = np.arctanh(tr.c_tilde[t])
+        return (sigmoid(z_c) / (1 - tr.c_tilde[t] ** 2))[:, None] * D
+
+    rejects(capsys, "ch6-ex-3", with_sigma, "σ(z_c)", "derivative")
+    rejects(capsys, "ch6-ex-3", lambda p, tr, t: printed_D(p, tr, t).T, "transposed")
+    rejects(capsys, "ch6-ex-3", lambda p, tr, t: -printed_D(p, tr, t), "sign")
+    rejects(capsys, "ch6-ex-3", lambda p, tr, t: printed_D(p, tr, t)[:2], "shape (3, 3)")
+
+
+def test_ch6_ex4(capsys):
+    gaps = [gradients.cell_path_gap(*gradients.random_lstm_trace(
+        n=8, T=21, forget_bias=1.0, weight_scale=ws, seed=0)).rel_diff[20]
+        for ws in (0.25, 0.5, 1.0, 2.0, 4.0)]
+    accepts(capsys, "ch6-ex-4", gaps)
+    rejects(capsys, "ch6-ex-4", gaps[::-1], "reverse order")
+    rejects(capsys, "ch6-ex-4", 100 * np.array(gaps), "percentages")
+    rejects(capsys, "ch6-ex-4", gaps[:4], "shape (5,)")
+    rejects(capsys, "ch6-ex-4", [gaps[0], gaps[1], gaps[2], gaps[3], 0.5], "weight scale(s) 4")
+
+
+# --------------------------------------------------------------------------- chapter 7
+
+
+@pytest.fixture(scope="module")
+def ch7_path():
+    base = lstm.init(4, 1, rng=np.random.default_rng(0), forget_bias=3.0, weight_scale=0.5)
+    W_f = base.W_f.copy()
+    W_f[:, 4] = -8.0
+    xs = np.zeros((100, 1))
+    xs[50] = 2.0
+    tr = lstm.forward(dataclasses.replace(base, W_f=W_f), xs)
+    return survival.forget_path_norms(tr)[0]
+
+
+def test_ch7_ex3(capsys, ch7_path):
+    path = ch7_path
+    ordinary, cue = path[48] / path[47], path[50] / path[49]
+    accepts(capsys, "ch7-ex-3", (ordinary, cue))
+    accepts(capsys, "ch7-ex-3", (path[20] / path[19], cue))
+    rejects(capsys, "ch7-ex-3", (cue, ordinary), "wrong way round")
+    rejects(capsys, "ch7-ex-3", (ordinary, 1 / cue), "below 1")
+    rejects(capsys, "ch7-ex-3", (ordinary, path[51] / path[50]), "ordinary step", "lag")
+    rejects(capsys, "ch7-ex-3", (0.5, cue), "ordinary step")
+    rejects(capsys, "ch7-ex-3", (ordinary, cue * 100), "across the cue")
+
+
+def test_ch7_ex4(capsys):
+    ratios, rnn_ratios = [], []
+    for b in (0.0, 1.0, 3.0):
+        curves = survival.last_step_contributions(n=16, T=200, forget_bias=b, weight_scale=1.0,
+                                                  seed=0)
+        ratios.append(curves[2].norms[100] / curves[2].norms[0])
+        rnn_ratios.append(curves[1].norms[100] / curves[1].norms[0])
+    accepts(capsys, "ch7-ex-4", ratios)
+    rejects(capsys, "ch7-ex-4", 1 / np.array(ratios), "inverted")
+    rejects(capsys, "ch7-ex-4", ratios[::-1], "reverse order")
+    rejects(capsys, "ch7-ex-4", rnn_ratios, "tanh RNN", "LSTM")
+    rejects(capsys, "ch7-ex-4", [1.0, 1.0, 1.0], "differ")
+
+
+# --------------------------------------------------------------------------- chapter 8
+
+
+def test_ch8_ex1(capsys):
+    k = [np.log(1e-8) / np.log(1 / (1 + np.exp(-b))) for b in (0, 1, 3, 5)]
+    accepts(capsys, "ch8-ex-1", k)
+    accepts(capsys, "ch8-ex-1", np.round(k, 1))
+    assert "Rounded up" in accepts(capsys, "ch8-ex-1", np.ceil(k))
+    rejects(capsys, "ch8-ex-1", -np.array(k), "positive")
+    rejects(capsys, "ch8-ex-1", 18.42 * np.exp([0, 1, 3, 5]), "approximation")
+    rejects(capsys, "ch8-ex-1", np.array(k) / np.log(10), "ln 10")
+    rejects(capsys, "ch8-ex-1", [k[0], k[1], k[2], 2000], "b_f = 5")
+
+
+def test_ch8_ex3(capsys):
+    params, trace = gradients.random_lstm_trace(n=16, T=301, forget_bias=5.0, weight_scale=1.0,
+                                                seed=0)
+    u = np.random.default_rng(1).standard_normal(16)
+    u /= np.linalg.norm(u)
+    g = survival.lstm_last_step_gradient(params, trace.xs[:100], u)
+    assert 1 < np.linalg.norm(g) < 1000
+    curves = survival.last_step_contributions(n=16, T=200, forget_bias=-2.0, weight_scale=1.0, seed=0)
+    ratio = curves[2].norms[100] / curves[2].norms[0]
+    clipped = [np.linalg.norm(exploding.clip_by_norm(g, th)) for th in (1.0, 1000.0)]
+    accepts(capsys, "ch8-ex-3", (*clipped, ratio))
+    rejects(capsys, "ch8-ex-3", (np.linalg.norm(g), clipped[1], ratio), "unclipped")
+    rejects(capsys, "ch8-ex-3", (clipped[0], 1000.0, ratio), "does not lengthen")
+    rejects(capsys, "ch8-ex-3", (*clipped, 1 / ratio), "inverted")
+    rnn_ratio = curves[0].norms[100] / curves[0].norms[0]
+    rejects(capsys, "ch8-ex-3", (*clipped, rnn_ratio), "RNN's", "LSTM")
+    rejects(capsys, "ch8-ex-3", (clipped[0], 2 * clipped[1], ratio), "θ = 1000")
+
+
+def test_ch8_ex4(capsys):
+    grid = np.arange(0.0, 3.01, 0.25)
+    sw = survival.forget_bias_sweep(grid, lags=(300,), n=16, weight_scale=1.0, seeds=range(5))
+    median = np.median(sw.norms[:, :, 0], axis=1)
+    first = float(grid[np.argmax(median > 1e-8)])
+    assert 0 < first < 3
+    accepts(capsys, "ch8-ex-4", first)
+    rejects(capsys, "ch8-ex-4", first - 0.25, "not above 1e-8")
+    rejects(capsys, "ch8-ex-4", first + 0.5, "smallest")
+    rejects(capsys, "ch8-ex-4", -np.log(np.expm1(-np.log(1e-8) / 300)), "constant-gate estimate")
+    rejects(capsys, "ch8-ex-4", first + 0.1, "not a point of the grid")
