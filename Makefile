@@ -21,6 +21,7 @@ help:
 	@echo "make vendor     install the pinned JavaScript the pages serve themselves (npm ci)"
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
+	@echo "make student    the student edition (no solutions) into _build/student/"
 	@echo "make bench      time the explorers, the models, the lag curves, every chapter and make book"
 
 $(STAMP): requirements.txt code/pyproject.toml
