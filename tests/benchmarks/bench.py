@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
+
+# One BLAS thread, like torch below: on 2 cores a multithreaded BLAS on these small matrices
+# mostly waits for itself (and for anything else running), which makes timings meaningless.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 import statistics
 import subprocess
 import sys
