@@ -22,6 +22,7 @@ help:
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
 	@echo "make student    the student edition (no solutions) into _build/student/"
+	@echo "make experiment chapter 9's training sweep (about 20 minutes), writes book/data/"
 	@echo "make bench      time the explorers, the models, the lag curves, every chapter and make book"
 
 $(STAMP): requirements.txt code/pyproject.toml

@@ -20,7 +20,7 @@ from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradie
 from rnngrad.activations import sigmoid
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
-CHAPTERS = sorted(BOOK.glob("ch0[1-8]_*.ipynb"))
+CHAPTERS = sorted(BOOK.glob("ch0[1-9]_*.ipynb"))
 
 
 def run(capsys, label, answer):
@@ -67,7 +67,7 @@ def _stream(cell_):
 def test_every_code_exercise_has_a_checker():
     gated = [label for path in CHAPTERS
              for label, is_gated in _exercises_in(nbformat.read(path, 4)) if is_gated]
-    assert len(gated) >= 16
+    assert len(gated) >= 19
     missing = [label for label in gated if label not in exercises.CHECKS]
     assert not missing, f"code exercises without a checker: {missing}"
     every = [label for path in CHAPTERS for label, _ in _exercises_in(nbformat.read(path, 4))]
@@ -120,7 +120,7 @@ def test_booleans_are_not_answers(capsys, label):
 
 def test_unknown_label():
     with pytest.raises(ValueError, match="label must be one of"):
-        exercises.check("ch9-ex-1", 1.0)
+        exercises.check("ch0-ex-1", 1.0)
 
 
 # --------------------------------------------------------------------------- chapter 1
@@ -470,3 +470,38 @@ def test_ch8_ex4(capsys):
     rejects(capsys, "ch8-ex-4", first + 0.5, "smallest")
     rejects(capsys, "ch8-ex-4", -np.log(np.expm1(-np.log(1e-8) / 300)), "constant-gate estimate")
     rejects(capsys, "ch8-ex-4", first + 0.1, "not a point of the grid")
+
+
+# --------------------------------------------------------------------------- chapter 9
+
+
+def test_ch9_ex1(capsys):
+    real = [np.log(1e-3) / np.log(sigmoid(b)) for b in (2.0, 5.0)]
+    accepts(capsys, "ch9-ex-1", np.ceil(real))
+    assert "exact ratio" in accepts(capsys, "ch9-ex-1", real)
+    rejects(capsys, "ch9-ex-1", np.floor(real), "one step later")
+    rejects(capsys, "ch9-ex-1", np.log(1e3) * np.exp([2.0, 5.0]), "approximation")
+    rejects(capsys, "ch9-ex-1", np.array(real) / np.log(10), "ln 10")
+    rejects(capsys, "ch9-ex-1", [55, 55], "do not match")
+
+
+def test_ch9_ex2(capsys):
+    from rnngrad import train
+
+    ref = [train.train("first_bit", "lstm_bf3", 70, seed=0, clip=c, probe_steps=()).steps
+           for c in (1.0, None)]
+    accepts(capsys, "ch9-ex-2", ref)
+    rejects(capsys, "ch9-ex-2", ref[::-1], "swapped")
+    rejects(capsys, "ch9-ex-2", [ref[0] + 1, ref[1]], "differs")
+
+
+def test_ch9_ex3(capsys):
+    from rnngrad import train
+
+    W = train.train("first_bit", "rnn_tanh", 50, seed=0, noise=0.0, probe_steps=()).params.core.W_rec
+    eig = np.linalg.eigvals(W)
+    accepts(capsys, "ch9-ex-3", np.abs(eig).max())
+    rejects(capsys, "ch9-ex-3", np.linalg.norm(W, 2), "singular value")
+    rejects(capsys, "ch9-ex-3", eig[np.argmax(np.abs(eig))].real, "real part")
+    rejects(capsys, "ch9-ex-3", 1.0, "differs")
+

@@ -1,4 +1,4 @@
-"""Answer checkers for the code exercises of chapters 1–8 (the classroom edition).
+"""Answer checkers for the code exercises of chapters 1–9 (the classroom edition).
 
 Below each code exercise the book has a cell
 
@@ -27,14 +27,14 @@ from typing import Callable
 
 import numpy as np
 
-from . import bptt, cell, deepnet, dynamics, exploding, gradients, lstm, rnn, survival
+from . import bptt, cell, deepnet, dynamics, exploding, gradients, lstm, rnn, survival, train
 from .activations import sigmoid
 
 __all__ = ["check", "labels", "CHECKS"] + [
     "check_ch1_ex3", "check_ch1_ex4", "check_ch2_ex3", "check_ch2_ex4", "check_ch3_ex2",
     "check_ch3_ex3", "check_ch4_ex3", "check_ch4_ex4", "check_ch5_ex2", "check_ch5_ex3",
     "check_ch6_ex3", "check_ch6_ex4", "check_ch7_ex3", "check_ch7_ex4", "check_ch8_ex1",
-    "check_ch8_ex3", "check_ch8_ex4"]
+    "check_ch8_ex3", "check_ch8_ex4", "check_ch9_ex1", "check_ch9_ex2", "check_ch9_ex3"]
 
 
 # --------------------------------------------------------------------------- feedback
@@ -1030,6 +1030,93 @@ def check_ch8_ex4(answer) -> bool:
     return _run(label, body)
 
 
+# --------------------------------------------------------------------------- chapter 9
+
+CH9_BIASES = (2.0, 5.0)
+CH9_EPS = 1e-3
+
+
+def _ch9_horizon(forget_bias: float) -> float:
+    return math.log(CH9_EPS) / math.log(float(sigmoid(forget_bias)))
+
+
+def check_ch9_ex1(answer) -> bool:
+    """Exercise ch9-ex-1 (a): the first lag k with σ(b_f)^k < 1e-3, for b_f = 2 and b_f = 5."""
+    label = "ch9-ex-1"
+
+    def body():
+        got = _array(answer, (2,), "the 2 lags", "forget biases 2 and 5")
+        real = np.array([_ch9_horizon(b) for b in CH9_BIASES])
+        if np.array_equal(got, np.ceil(real)):
+            return ""
+        if _close(got, real, 1e-3):
+            return "(The exact ratio; the first whole lag is its ceiling.)"
+        if np.array_equal(got, np.floor(real)):
+            raise _Wrong("at that lag σ(b_f)^k is still just above 1e-3: the first lag below it is "
+                         "one step later.")
+        if _close(got, -math.log(CH9_EPS) * np.exp(CH9_BIASES), 2e-2):
+            raise _Wrong("that is the large-b_f approximation e^{b_f} · ln 1000; it is close for "
+                         "b_f = 5 but not for b_f = 2. Use ln σ(b_f) itself.")
+        if _close(got, real / math.log(10), 1e-2) or _close(got, real * math.log(10), 1e-2):
+            raise _Wrong("your values are off by a factor ln 10: take both logarithms in the same base.")
+        raise _Wrong("the lags do not match: solve σ(b_f)^k < 10^-3 for k with logarithms.")
+
+    return _run(label, body)
+
+
+@functools.lru_cache(maxsize=None)
+def _ch9_ex2_reference() -> tuple[int, int]:
+    return tuple(train.train("first_bit", "lstm_bf3", 70, seed=0, clip=clip, probe_steps=()).steps
+                 for clip in (1.0, None))
+
+
+def check_ch9_ex2(answer) -> bool:
+    """Exercise ch9-ex-2: (steps with clipping at 1, steps without clipping), LSTM b_f = 3,
+    lag 70, seed 0."""
+    label = "ch9-ex-2"
+
+    def body():
+        got = _array(answer, (2,), "the 2 step counts", "with clipping, without clipping")
+        ref = np.array(_ch9_ex2_reference(), dtype=float)
+        if np.array_equal(got, ref):
+            return ""
+        if np.array_equal(got, ref[::-1]):
+            raise _Wrong("the two counts are swapped: first with clipping at 1, then with clip=None.")
+        raise _Wrong("at least one count differs: train with seed=0 and the default settings "
+                     "otherwise, and give History.steps.")
+
+    return _run(label, body)
+
+
+@functools.lru_cache(maxsize=None)
+def _ch9_ex3_weights() -> np.ndarray:
+    h = train.train("first_bit", "rnn_tanh", 50, seed=0, noise=0.0, probe_steps=())
+    return h.params.core.W_rec
+
+
+def check_ch9_ex3(answer) -> bool:
+    """Exercise ch9-ex-3: the largest modulus of an eigenvalue of the trained W_rec (tanh RNN,
+    lag 50, seed 0, no noise)."""
+    label = "ch9-ex-3"
+
+    def body():
+        x = _number(answer, "the largest eigenvalue modulus (a number)")
+        W = _ch9_ex3_weights()
+        eig = np.linalg.eigvals(W)
+        ref = float(np.abs(eig).max())
+        if math.isclose(x, ref, rel_tol=1e-3):
+            return ""
+        if math.isclose(x, float(np.linalg.norm(W, 2)), rel_tol=1e-3):
+            raise _Wrong("that is the largest singular value ‖W_rec‖₂; the exercise asks for the "
+                         "largest modulus |λ| of an eigenvalue.")
+        if math.isclose(abs(x), abs(float(eig[np.argmax(np.abs(eig))].real)), rel_tol=1e-3):
+            raise _Wrong("that is the real part of the eigenvalue; take its modulus |λ|.")
+        raise _Wrong("the value differs: train with noise=0.0 and seed=0, then take "
+                     "max |np.linalg.eigvals(W_rec)| of the trained parameters.")
+
+    return _run(label, body)
+
+
 # --------------------------------------------------------------------------- dispatch
 
 CHECKS: dict[str, Callable] = {
@@ -1041,6 +1128,7 @@ CHECKS: dict[str, Callable] = {
     "ch6-ex-3": check_ch6_ex3, "ch6-ex-4": check_ch6_ex4,
     "ch7-ex-3": check_ch7_ex3, "ch7-ex-4": check_ch7_ex4,
     "ch8-ex-1": check_ch8_ex1, "ch8-ex-3": check_ch8_ex3, "ch8-ex-4": check_ch8_ex4,
+    "ch9-ex-1": check_ch9_ex1, "ch9-ex-2": check_ch9_ex2, "ch9-ex-3": check_ch9_ex3,
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_clipping_steps", "plot_layer_gradient_norms", "plot_unrolled_rnn", "plot_state_trajectories", "plot_state_steps", "plot_step_contributions", "plot_full_vs_cell", "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison", "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep", "plot_rate_vs_weight_scale", "plot_success_vs_lag", "plot_training_curves", "plot_state_gradient", "plot_run_view"]
+__all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_clipping_steps", "plot_layer_gradient_norms", "plot_unrolled_rnn", "plot_state_trajectories", "plot_state_steps", "plot_step_contributions", "plot_full_vs_cell", "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison", "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep", "plot_rate_vs_weight_scale", "plot_success_vs_lag", "plot_training_curves", "plot_state_gradient", "plot_run_view", "plot_readout_trajectories"]
 
 
 #: Values outside [LOG_MIN, LOG_MAX] are not drawn on log axes (matplotlib's margins around
@@ -802,4 +802,34 @@ def plot_run_view(run, ax=None, *, view: str = "loss"):
     verdict = "solved" if run.solved else "not solved"
     ax.set_title(f"{run.label}: {verdict}, test accuracy {run.final_accuracy:.3f} "
                  f"after {int(run.steps[-1]) if len(run.steps) else 0} steps", fontsize="medium")
+    return ax
+
+
+def plot_readout_trajectories(values, labels, ax=None, *, max_lines: int = 40, every: int = 1):
+    """Chapter 9: the readout w·s_t + b over t for sequences of the two classes (linear scale).
+
+    ``values`` is (T, B) from ``train.readout_trajectory``; ``labels`` (B,) holds 0/1. Up to
+    ``max_lines`` thin lines per class, and the class means thick. For the bit task the answer
+    is the sign at the last step. ``every`` = k draws only the steps T-1, T-1-k, T-1-2k, …
+    (k = 2 shows one phase of a state that flips its sign at every step).
+    """
+    v = np.asarray(values, dtype=float)
+    y = np.asarray(labels)
+    if v.ndim != 2 or y.shape != (v.shape[1],):
+        raise ValueError(f"values must be (T, B) and labels (B,), got {v.shape} and {y.shape}")
+    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+        raise ValueError(f"every must be an integer >= 1, got {every!r}")
+    ax = _axes(ax)
+    t = np.arange(v.shape[0])[::-1][::every][::-1]
+    v = v[t]
+    for cls, colour, name in ((1, "C0", "bit +1"), (0, "C3", "bit −1")):
+        sel = v[:, y == cls]
+        if sel.shape[1] == 0:
+            continue
+        ax.plot(t, sel[:, :max_lines], color=colour, lw=0.5, alpha=0.35)
+        ax.plot(t, sel.mean(axis=1), color=colour, lw=2.2, label=f"{name} (mean of {sel.shape[1]})")
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_xlabel("time step $t$" + (f" (one step in {every}, ending at $T-1$)" if every > 1 else ""))
+    ax.set_ylabel(r"readout $w^\top s_t + b$ (linear scale)")
+    ax.legend(loc="best", fontsize="small")
     return ax
