@@ -1,9 +1,21 @@
 """Fixtures of the rnngrad test suite; the plain helpers live in reference.py."""
 
-import numpy as np
-import pytest
+import matplotlib
 
-from reference import random_lstm, random_rnn
+matplotlib.use("Agg")   # every test draws off-screen
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from reference import random_lstm, random_rnn  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """No figure outlives its test."""
+    yield
+    plt.close("all")
 
 
 @pytest.fixture

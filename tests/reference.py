@@ -211,3 +211,10 @@ def ref_lstm_forward(at, xs, h0, c0):
         hs.append(h)
         cs.append(c)
     return np.stack(hs), np.stack(cs)
+
+
+def legend_texts(ax) -> list[str]:
+    """The texts of an Axes' legend ([] when it has none)."""
+    leg = ax.get_legend()
+    return [t.get_text() for t in leg.get_texts()] if leg else []
+

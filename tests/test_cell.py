@@ -11,23 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from reference import HYP, random_lstm, ref_lstm_step, lstm_weights, replace  # noqa: E402
+from reference import HYP, random_lstm, ref_lstm_step, lstm_weights, replace, legend_texts  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from rnngrad import cell, lstm, plots, rnn, widgets  # noqa: E402
 from rnngrad.activations import sigmoid  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def _legend_texts(ax):
-    leg = ax.get_legend()
-    return [t.get_text() for t in leg.get_texts()] if leg else []
 
 
 # --------------------------------------------------------------------------- parameter_count
@@ -202,10 +191,10 @@ def test_memory_run_validation(kw, name):
 def test_plot_memory_runs():
     runs = [cell.memory_run(bf, T=30) for bf in (4.0, -2.0)]
     ax = plots.plot_memory_runs(runs)
-    assert len(_legend_texts(ax)) == 3 and "sigma(b_f)" in _legend_texts(ax)[-1]
+    assert len(legend_texts(ax)) == 3 and "sigma(b_f)" in legend_texts(ax)[-1]
     assert "time step" in ax.get_xlabel() and "c_{t,j}" in ax.get_ylabel()
     one = plots.plot_memory_runs(runs[0], reference=False)
-    assert len(_legend_texts(one)) == 1
+    assert len(legend_texts(one)) == 1
     with pytest.raises(ValueError, match="runs"):
         plots.plot_memory_runs([])
 
@@ -273,7 +262,7 @@ def test_gate_explorer_compute_and_plot_at_every_slider_corner(forget_bias, inpu
     assert "cell state" in ax.get_ylabel() and "time step" in ax.get_xlabel()
     twins = [a for a in fig.axes if a is not ax]
     assert len(twins) == 1 and "gate" in twins[0].get_ylabel()
-    labels = _legend_texts(ax)
+    labels = legend_texts(ax)
     assert any("forget" in s for s in labels) and any("bound" in s for s in labels)
     lo, hi = ax.get_ylim()
     assert lo <= traj.c.min() and traj.c.max() <= hi

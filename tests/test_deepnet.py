@@ -26,7 +26,7 @@ import sympy as sp  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from reference import ACTIVATIONS, BATCHES, HYP, assert_close_fd, fd_jacobian  # noqa: E402
+from reference import ACTIVATIONS, BATCHES, HYP, assert_close_fd, fd_jacobian, legend_texts  # noqa: E402
 from rnngrad import activations, deepnet, plots  # noqa: E402
 
 #: (widths n_0, n_1, …, n_L): depth 1, width 1, unequal widths, and a deeper square stack.
@@ -391,15 +391,10 @@ SCALES = [10 ** -1.0, 1.0, 10 ** 1.3]
 FLOW = re.compile(r"(overflow|underflow)")
 
 
-def _legend_texts(ax):
-    leg = ax.get_legend()
-    return [t.get_text() for t in leg.get_texts()] if leg else []
-
-
 def _check_range_labels(ax, norms):
     """Each of the three curves is in the legend, and it has an overflow/underflow entry
     exactly when some of its values are inf, NaN or 0."""
-    texts = [t.replace("\\", "") for t in _legend_texts(ax)]
+    texts = [t.replace("\\", "") for t in legend_texts(ax)]
     for key, values in (("$|partial E/partial W_l|_F$", norms.grad_W),
                         ("$|partial E/partial a_l|_2$", norms.grad_a), ("bound", norms.bound_a)):
         assert any(t.startswith(key) and not FLOW.search(t) for t in texts), (key, texts)
@@ -441,7 +436,7 @@ def test_plot_labels_overflow_and_underflow(depth, activation, scale, expect):
     fig, ax = plt.subplots()
     plots.plot_layer_gradient_norms(norms, ax=ax)
     fig.canvas.draw()
-    assert any(expect in t for t in _legend_texts(ax)), _legend_texts(ax)
+    assert any(expect in t for t in legend_texts(ax)), legend_texts(ax)
     _check_range_labels(ax, norms)
     plt.close(fig)
 
@@ -461,7 +456,7 @@ def test_plot_several_networks_on_one_axes_and_empty_data():
     fig, ax = plt.subplots()
     plots.plot_layer_gradient_norms(fake, ax=ax, which="W", show_bound=False)
     fig.canvas.draw()
-    assert any("underflow" in t for t in _legend_texts(ax))
+    assert any("underflow" in t for t in legend_texts(ax))
     plt.close(fig)
 
 

@@ -9,19 +9,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from reference import legend_texts  # noqa: E402
 
 from rnngrad import bptt, dynamics, plots, widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def _legend_texts(ax):
-    leg = ax.get_legend()
-    return [t.get_text() for t in leg.get_texts()] if leg else []
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -57,7 +47,7 @@ def test_state_explorer_compute_and_plot_at_every_slider_corner(scale, activatio
     twins = [a for a in fig.axes if a is not ax]
     assert len(twins) == 1 and "phi'" in twins[0].get_ylabel()
     assert len(ax.get_lines()) == 4
-    assert any("phi'" in s for s in _legend_texts(ax))
+    assert any("phi'" in s for s in legend_texts(ax))
     assert "saturated" in ax.get_title()
 
 
@@ -74,10 +64,10 @@ def test_state_steps_plot_labels_exact_zeros_and_uses_log_scale():
     assert np.any(trajs[0].step_norms == 0)
     ax = plots.plot_state_steps(trajs)
     assert ax.get_yscale() == "log" and "log scale" in ax.get_ylabel()
-    labels = _legend_texts(ax)
+    labels = legend_texts(ax)
     assert len(labels) == 2 and "exactly 0 from t =" in labels[0]
     one = plots.plot_state_steps(trajs[1])
-    assert len(_legend_texts(one)) == 1
+    assert len(legend_texts(one)) == 1
     with pytest.raises(ValueError, match="trajs"):
         plots.plot_state_steps([])
 
@@ -116,7 +106,7 @@ def test_contribution_plot_marks_underflow_and_overflow():
     prof = bptt.StepContributions(steps=np.arange(4), norms=np.array([0.0, 1e-3, 1.0, np.inf]),
                                   single_path_error=1.0, loss="last", label="synthetic")
     ax = plots.plot_step_contributions(prof)
-    labels = " ".join(_legend_texts(ax))
+    labels = " ".join(legend_texts(ax))
     assert "underflow" in labels and "overflow" in labels
     assert len(ax.patches) == 2
 
