@@ -10,9 +10,10 @@ import numpy as np
 __all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_clipping_steps", "plot_layer_gradient_norms", "plot_unrolled_rnn", "plot_state_trajectories", "plot_state_steps", "plot_step_contributions", "plot_full_vs_cell", "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison", "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep", "plot_rate_vs_weight_scale", "plot_success_vs_lag", "plot_training_curves", "plot_state_gradient", "plot_run_view", "plot_readout_trajectories"]
 
 
-#: Values outside [LOG_MIN, LOG_MAX] are not drawn on log axes (matplotlib's margins around
-#: them would leave the float64 range); the plots label them as off the scale instead.
-LOG_MIN, LOG_MAX = 1e-270, 1e270
+#: Values outside [LOG_MIN, LOG_MAX] are not drawn on log axes: matplotlib's margins and its
+#: LogLocator (which looks a few tick strides beyond the view) would leave the float64 range
+#: and fail. The plots label such values as off the scale instead.
+LOG_MIN, LOG_MAX = 1e-200, 1e200
 
 
 def _on_log_scale(v: np.ndarray) -> np.ndarray:
@@ -32,7 +33,7 @@ def _axes(ax):
 def plot_lag_curve(curve, ax=None, *, show_bound: bool = True, color=None):
     """Gradient norm ‖∂c_{T-1}/∂c_{T-1-k}‖ against the lag k, log scale, with its bound.
 
-    Values beyond [1e-270, 1e270] (including float64 overflow to inf and underflow to 0)
+    Values beyond [1e-200, 1e200] (including float64 overflow to inf and underflow to 0)
     cannot sit on a log axis: they are left out of the curve and the legend says so.
     """
     ax = _axes(ax)
