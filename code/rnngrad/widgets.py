@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 import numpy as np
 
 from . import bptt, cell, deepnet, dynamics, gradients, plots, survival
