@@ -69,12 +69,15 @@ def test_forward_matches_reference(rng, n, m, T, B):
 def test_fused_weights_and_U_blocks(rng):
     params = random_lstm(rng, 3, 2, 1)[0]
     n = 3
-    for k, g in enumerate(GATES):
-        W = getattr(params, f"W_{g}")
-        np.testing.assert_array_equal(params.U(g), W[:, :n])
-        np.testing.assert_array_equal(params.W_h[k * n:(k + 1) * n], W[:, :n])
-        np.testing.assert_array_equal(params.W_x[k * n:(k + 1) * n], W[:, n:])
-        np.testing.assert_array_equal(params.b[k * n:(k + 1) * n], getattr(params, f"b_{g}"))
+    for g in GATES:
+        np.testing.assert_array_equal(params.U(g), getattr(params, f"W_{g}")[:, :n])
+    # The fused copies stack the gates as o, f, i, c; forward's copy negates the sigmoid gates.
+    for k, (g, sign) in enumerate([("o", -1), ("f", -1), ("i", -1), ("c", 1)]):
+        rows = slice(k * n, (k + 1) * n)
+        W, b = getattr(params, f"W_{g}"), getattr(params, f"b_{g}")
+        np.testing.assert_array_equal(params.W_step[rows, :-1], sign * W)
+        np.testing.assert_array_equal(params.W_step[rows, -1], sign * b)
+        np.testing.assert_array_equal(params.W_back[:, rows], W[:, :n].T)
     assert params.n == 3 and params.m == 2
 
 
@@ -86,9 +89,9 @@ def test_init_forget_bias_and_shapes():
     for g in "ico":
         assert not getattr(p, f"b_{g}").any()
     q = lstm.init(4, 2, rng=np.random.default_rng(0), forget_bias=2.5, weight_scale=0.7)
-    np.testing.assert_array_equal(p.W_h, q.W_h)
+    np.testing.assert_array_equal(p.W_step, q.W_step)
     zero = lstm.init(4, 2, rng=np.random.default_rng(0), weight_scale=0.0)
-    assert not zero.W_h.any() and not zero.W_x.any()
+    assert not zero.W_back.any() and not zero.W_step[:, :-1].any()
 
 
 # --------------------------------------------------------------------------- backward vs FD
@@ -113,6 +116,49 @@ def test_backward_matches_finite_differences(rng, n, m, T, B, with_dL_dc):
         assert_close_fd(getattr(grads, name), fd, name)
     assert_close_fd(grads.h0, fd_jacobian(lambda v: loss(params, v, c0), tr.h0), "h0")
     assert_close_fd(grads.c0, fd_jacobian(lambda v: loss(params, h0, v), tr.c0), "c0")
+
+
+@pytest.mark.parametrize("B", BATCHES)
+@pytest.mark.parametrize("steps_per_block", [1, 3])
+def test_backward_in_blocks_matches_finite_differences(rng, monkeypatch, B, steps_per_block):
+    """backward works through the sequence in blocks of steps; several blocks (the last one
+    shorter) give the same gradient as finite differences."""
+    n, m, T = 3, 2, 7
+    monkeypatch.setattr(lstm, "_BLOCK_ELEMENTS", steps_per_block * n * (B or 1))
+    params, xs, h0, c0 = random_lstm(rng, n, m, T, B)
+    tr = lstm.forward(params, xs, h0, c0)
+    Gh, Gc = _loss_weights(rng, tr, True)
+    grads = lstm.backward(params, tr, Gh, Gc)
+    terms = lstm.bptt_terms(params, tr, Gh, Gc)
+    for name in PARAM_FIELDS:
+        fd = fd_jacobian(lambda v: _loss(Gh, Gc, *_hc(lstm.forward(replace(params, **{name: v}),
+                                                                     xs, h0, c0))),
+                         getattr(params, name))
+        assert_close_fd(getattr(grads, name), fd, name)
+        np.testing.assert_allclose(getattr(terms, name).sum(axis=0), getattr(grads, name),
+                                   rtol=1e-10, atol=1e-13)
+    assert_close_fd(grads.c0, fd_jacobian(
+        lambda v: _loss(Gh, Gc, *_hc(lstm.forward(params, xs, h0, v))), tr.c0), "c0")
+
+
+@pytest.mark.parametrize("B", BATCHES)
+def test_backward_of_a_rebuilt_trace(rng, B):
+    """A trace made with dataclasses.replace has no saved forward arrays: backward rebuilds
+    them from the fields and gives the same gradient; a changed field changes the result."""
+    params, xs, h0, c0 = random_lstm(rng, 3, 2, 6, B)
+    tr = lstm.forward(params, xs, h0, c0)
+    Gh, Gc = _loss_weights(rng, tr, True)
+    copy = replace(tr)
+    assert "_buffers" in tr.__dict__ and "_buffers" not in copy.__dict__
+    a, b = lstm.backward(params, tr, Gh, Gc), lstm.backward(params, copy, Gh, Gc)
+    for name in PARAM_FIELDS + ("h0", "c0"):
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-13, atol=1e-15)
+    changed = lstm.backward(params, replace(tr, o=tr.o * 0.5), Gh, Gc)
+    assert not np.allclose(changed.W_o, a.W_o)
+
+
+def _hc(trace):
+    return trace.h, trace.c
 
 
 def test_backward_last_step_loss_on_c_only(rng):

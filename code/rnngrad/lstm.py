@@ -22,6 +22,9 @@ __all__ = ["LSTMParams", "LSTMTrace", "LSTMGrads", "init", "forward", "backward"
            "cell_jacobian_terms", "state_jacobian", "bptt_terms"]
 
 GATES = ("f", "i", "c", "o")
+# Row order of the fused weights inside forward/backward: the three sigmoid gates side by side
+# (one exp for all three), and the three gates whose gradient is scaled by dc side by side.
+_FUSED = ("o", "f", "i", "c")
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,11 @@ class LSTMParams:
     b_i: np.ndarray
     b_c: np.ndarray
     b_o: np.ndarray
-    # Fused copies used by forward/backward: rows ordered f, i, c, o.
-    W_h: np.ndarray = field(init=False, repr=False, compare=False)
-    W_x: np.ndarray = field(init=False, repr=False, compare=False)
-    b: np.ndarray = field(init=False, repr=False, compare=False)
+    # Fused copies, gates stacked in the order _FUSED (o, f, i, c): W_step = [W | b]
+    # (4n × (n+m+1)) for forward, with the sigmoid gates' rows negated so that one product per
+    # step gives -z_o, -z_f, -z_i and z_c; W_back = [U_o; U_f; U_i; U_c]ᵀ (n × 4n) for backward.
+    W_step: np.ndarray = field(init=False, repr=False, compare=False)
+    W_back: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         W_f = as_array(self.W_f, "W_f", (None, None))
@@ -53,10 +57,11 @@ class LSTMParams:
             W = as_array(getattr(self, f"W_{g}"), f"W_{g}", (n, n + m))
             object.__setattr__(self, f"W_{g}", W)
             object.__setattr__(self, f"b_{g}", as_array(getattr(self, f"b_{g}"), f"b_{g}", (n,)))
-        W = np.concatenate([getattr(self, f"W_{g}") for g in GATES], axis=0)
-        object.__setattr__(self, "W_h", W[:, :n].copy())
-        object.__setattr__(self, "W_x", W[:, n:].copy())
-        object.__setattr__(self, "b", np.concatenate([getattr(self, f"b_{g}") for g in GATES]))
+        Wb = np.concatenate([np.column_stack([getattr(self, f"W_{g}"), getattr(self, f"b_{g}")])
+                             for g in _FUSED], axis=0)
+        object.__setattr__(self, "W_back", np.ascontiguousarray(Wb[:, :n].T))
+        Wb[: 3 * n] *= -1.0
+        object.__setattr__(self, "W_step", Wb)
 
     @property
     def n(self) -> int:
@@ -145,30 +150,52 @@ def forward(params: LSTMParams, xs, h0=None, c0=None) -> LSTMTrace:
     if not isinstance(params, LSTMParams):
         raise ValueError(f"params must be an LSTMParams, got {type(params).__name__}")
     xs = as_sequence(xs, "xs", params.m)
-    n = params.n
+    n, m, T = params.n, params.m, xs.shape[0]
     batch = xs.shape[1] if xs.ndim == 3 else None
     h0 = as_state(h0, "h0", n, batch)
     c0 = as_state(c0, "c0", n, batch)
-    zx = xs @ params.W_x.T + params.b           # (T, [B,] 4n): input part, all t at once
-    shape = xs.shape[:-1] + (n,)
-    h, c, tanh_c = np.empty(shape), np.empty(shape), np.empty(shape)
-    gates = np.empty(xs.shape[:-1] + (4 * n,))
-    WhT = params.W_h.T
-    h_prev, c_prev = h0, c0
-    for t in range(xs.shape[0]):
-        z = zx[t] + h_prev @ WhT
-        g = gates[t]
-        g[..., : 2 * n] = sigmoid(z[..., : 2 * n])
-        g[..., 2 * n: 3 * n] = np.tanh(z[..., 2 * n: 3 * n])
-        g[..., 3 * n:] = sigmoid(z[..., 3 * n:])
-        c_prev = c[t] = g[..., :n] * c_prev + g[..., n: 2 * n] * g[..., 2 * n: 3 * n]
-        tanh_c[t] = np.tanh(c_prev)
-        h_prev = h[t] = g[..., 3 * n:] * tanh_c[t]
-    return LSTMTrace(
-        xs=xs, h0=h0, c0=c0, h=h, c=c,
-        f=gates[..., :n], i=gates[..., n: 2 * n], c_tilde=gates[..., 2 * n: 3 * n],
-        o=gates[..., 3 * n:], tanh_c=tanh_c,
+    B = 1 if batch is None else batch
+    # For the course's small matrices the time goes into NumPy calls and memory traffic, not
+    # arithmetic. So each step makes few calls, in place, on arrays allocated once, stored
+    # feature-major ((features, B) per step: every gate's block is contiguous). Row t of hx1 is
+    # [h_{t-1}; x_t; 1]: one product with W_step gives every pre-activation, input and bias
+    # included, and h_t is written straight into row t+1.
+    hx1 = np.empty((T + 1, n + m + 1, B))
+    hx1[0, :n] = h0.reshape(B, n).T
+    hx1[:T, n: n + m] = xs.reshape(T, B, m).transpose(0, 2, 1)
+    hx1[T, n: n + m] = 0.0
+    hx1[:, n + m] = 1.0
+    q = np.empty((T + 1, 3 * n, B))                 # row t: [tanh(c_t); c_{t-1}; c̃_t]
+    q[0, n: 2 * n] = c0.reshape(B, n).T
+    sig = np.empty((T, 3 * n, B))                   # row t: [o_t; f_t; i_t]
+    z = np.empty((4 * n, B))
+    fc = np.empty((2 * n, B))
+    W = params.W_step
+    with np.errstate(over="ignore"):                # σ(z) = 1/(1+e^{-z}); e^{-z} = inf gives 0
+        for t in range(T):
+            np.matmul(W, hx1[t], out=z)
+            e = z[: 3 * n]
+            np.exp(e, out=e)
+            e += 1.0
+            np.reciprocal(e, out=sig[t])
+            row = q[t]
+            np.tanh(z[3 * n:], out=row[2 * n:])
+            np.multiply(sig[t, n:], row[n:], out=fc)  # [f ⊙ c_{t-1}; i ⊙ c̃]
+            c = q[t + 1, n: 2 * n]
+            np.add(fc[:n], fc[n:], out=c)
+            np.tanh(c, out=row[:n])
+            np.multiply(sig[t, :n], row[:n], out=hx1[t + 1, :n])
+
+    def public(a):                                   # (T, features, B) → (T, [B,] features)
+        return a.transpose(0, 2, 1) if batch else a[..., 0]
+
+    trace = LSTMTrace(
+        xs=xs, h0=h0, c0=c0, h=public(hx1[1:, :n]), c=public(q[1:, n: 2 * n]),
+        o=public(sig[:, :n]), f=public(sig[:, n: 2 * n]), i=public(sig[:, 2 * n:]),
+        c_tilde=public(q[:T, 2 * n:]), tanh_c=public(q[:T, :n]),
     )
+    object.__setattr__(trace, "_buffers", (hx1, q, sig))   # for backward; not a field
+    return trace
 
 
 def _check_trace(params: LSTMParams, trace: LSTMTrace) -> None:
@@ -183,37 +210,100 @@ def _check_trace(params: LSTMParams, trace: LSTMTrace) -> None:
         )
 
 
-def _backprop_dz(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc):
-    """∂L/∂z_t for the fused pre-activations (T, [B,] 4n), and ∂L/∂h0, ∂L/∂c0."""
+def _feature_major(a: np.ndarray, batched: bool) -> np.ndarray:
+    """(T, [B,] k) → a (T, k, B) view."""
+    return a.transpose(0, 2, 1) if batched else a[..., None]
+
+
+def _buffers(trace: LSTMTrace):
+    """The forward pass's feature-major arrays (hx1, q, sig), see forward.
+
+    Rebuilt from the fields for a trace that forward did not make (dataclasses.replace).
+    """
+    saved = trace.__dict__.get("_buffers")
+    if saved is not None:
+        return saved
+    def fm(a):
+        return _feature_major(a, trace.batched)
+    n, m, T = trace.c.shape[-1], trace.xs.shape[-1], trace.T
+    B = trace.xs.shape[1] if trace.batched else 1
+    hx1 = np.empty((T, n + m + 1, B))
+    hx1[:, :n] = fm(trace.h_prev)
+    hx1[:, n: n + m] = fm(trace.xs)
+    hx1[:, n + m] = 1.0
+    q = np.concatenate([fm(trace.tanh_c), fm(trace.c_prev), fm(trace.c_tilde)], axis=1)
+    sig = np.concatenate([fm(trace.o), fm(trace.f), fm(trace.i)], axis=1)
+    return hx1, q, sig
+
+
+# Steps per block in backward: the gate-local derivatives are computed for a block of steps at
+# once (few calls for small problems) while the block stays in cache (large problems).
+_BLOCK_ELEMENTS = 1 << 15
+
+
+def _backprop(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc, consume):
+    """BPTT in blocks of steps, latest first; returns ∂L/∂h0, ∂L/∂c0.
+
+    For each block, ``consume(k, dz, hx)`` gets the slice k of time steps, dz (L, 4n, B), the
+    gradient with respect to the fused pre-activations (gates stacked as _FUSED), and hx
+    (L, n+m+1, B), the steps' [h_{t-1}; x_t; 1], so that Σ_b dz hxᵀ is their weight gradient.
+    """
     _check_trace(params, trace)
     dL_dh = as_array(dL_dh, "dL_dh", trace.h.shape)
-    dL_dc = np.zeros(trace.c.shape) if dL_dc is None else as_array(dL_dc, "dL_dc", trace.c.shape)
-    n = params.n
-    f, i, ct, o, tc = trace.f, trace.i, trace.c_tilde, trace.o, trace.tanh_c
-    c_prev = trace.c_prev
-    dz = np.empty(trace.xs.shape[:-1] + (4 * n,))
-    dh_carry = np.zeros(trace.h.shape[1:])
-    dc_carry = np.zeros(trace.c.shape[1:])
-    W_h = params.W_h
-    for t in range(trace.T - 1, -1, -1):
-        dh = dL_dh[t] + dh_carry
-        dc = dL_dc[t] + dc_carry + dh * o[t] * (1.0 - tc[t] * tc[t])
-        d = dz[t]
-        d[..., :n] = dc * c_prev[t] * f[t] * (1.0 - f[t])
-        d[..., n: 2 * n] = dc * ct[t] * i[t] * (1.0 - i[t])
-        d[..., 2 * n: 3 * n] = dc * i[t] * (1.0 - ct[t] * ct[t])
-        d[..., 3 * n:] = dh * tc[t] * o[t] * (1.0 - o[t])
-        dh_carry = d @ W_h
-        dc_carry = dc * f[t]
-    return dz, dh_carry, dc_carry
+    dL_dc = None if dL_dc is None else as_array(dL_dc, "dL_dc", trace.c.shape)
+    hx1, q, sig = _buffers(trace)
+    n, T, B = params.n, trace.T, hx1.shape[2]
+    g_h = _feature_major(dL_dh, trace.batched)
+    g_c = None if dL_dc is None else _feature_major(dL_dc, trace.batched)
+    block = max(1, _BLOCK_ELEMENTS // (B * n))
+    dz_block = np.empty((min(block, T), 4 * n, B))
+    via_h_block = np.empty((min(block, T), n, B))
+    dh, dc, tmp = np.zeros((n, B)), np.zeros((n, B)), np.empty((n, B))
+    W = params.W_back
+    for stop in range(T, 0, -block):
+        start = max(0, stop - block)
+        k = slice(start, stop)
+        dz, via_h, s, r = dz_block[: stop - start], via_h_block[: stop - start], sig[k], q[k]
+        # What does not depend on the carried gradient, for the whole block: dz_t is
+        # [dh ⊙ tanh(c) σ'_o; dc ⊙ c_{t-1} σ'_f; dc ⊙ c̃ σ'_i; dc ⊙ i tanh'_c], and dc_t also
+        # gets dh_t ⊙ o ⊙ tanh'(c_t) through h_t = o ⊙ tanh(c_t).
+        local = dz[:, : 3 * n]
+        np.subtract(1.0, s, out=local)
+        local *= s
+        local *= r[:, : 3 * n]
+        local = dz[:, 3 * n:]
+        np.multiply(r[:, 2 * n:], r[:, 2 * n:], out=local)
+        np.subtract(1.0, local, out=local)
+        local *= s[:, 2 * n:]
+        np.multiply(r[:, :n], r[:, :n], out=via_h)
+        np.subtract(1.0, via_h, out=via_h)
+        via_h *= s[:, :n]
+        for j in range(stop - start - 1, -1, -1):
+            dh += g_h[start + j]
+            if g_c is not None:
+                dc += g_c[start + j]
+            np.multiply(dh, via_h[j], out=tmp)
+            dc += tmp
+            d = dz[j]
+            d[:n] *= dh
+            by_dc = d[n:].reshape(3, n, B)
+            by_dc *= dc
+            dh = W @ d                                  # carried to step t - 1
+            dc *= s[j, n: 2 * n]
+        consume(k, dz, hx1[k])
+    if trace.batched:
+        return np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
+    return dh[:, 0], dc[:, 0]
 
 
-def _split(params: LSTMParams, gW: np.ndarray, gb: np.ndarray, dh0, dc0) -> LSTMGrads:
-    n = params.n
+def _split(params: LSTMParams, gWb: np.ndarray, dh0, dc0) -> LSTMGrads:
+    """LSTMGrads from the fused [W | b] gradient (..., 4n, n+m+1)."""
+    n, m = params.n, params.m
     kw = {}
-    for k, g in enumerate(GATES):
-        kw[f"W_{g}"] = gW[..., k * n: (k + 1) * n, :]
-        kw[f"b_{g}"] = gb[..., k * n: (k + 1) * n]
+    for k, g in enumerate(_FUSED):
+        rows = gWb[..., k * n: (k + 1) * n, :]
+        kw[f"W_{g}"] = rows[..., : n + m].copy()
+        kw[f"b_{g}"] = rows[..., n + m].copy()
     return LSTMGrads(**kw, h0=dh0, c0=dc0)
 
 
@@ -224,21 +314,28 @@ def backward(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc=None) -> LSTMGra
     c_t (``dL_dc`` defaults to zeros). Returns gradients with the fields of LSTMParams (summed
     over a batch) and ∂L/∂h0, ∂L/∂c0.
     """
-    dz, dh0, dc0 = _backprop_dz(params, trace, dL_dh, dL_dc)
-    hx = np.concatenate([trace.h_prev, trace.xs], axis=-1).reshape(-1, params.n + params.m)
-    flat = dz.reshape(-1, 4 * params.n)
-    return _split(params, flat.T @ hx, flat.sum(axis=0), dh0, dc0)
+    rows = 4 * params.n
+    gWb = np.zeros((rows, params.n + params.m + 1))
+
+    def accumulate(k, dz, hx):
+        cols = dz.shape[0] * dz.shape[2]
+        np.add(gWb, dz.transpose(1, 0, 2).reshape(rows, cols)
+               @ hx.transpose(1, 0, 2).reshape(-1, cols).T, out=gWb)
+
+    dh0, dc0 = _backprop(params, trace, dL_dh, dL_dc, accumulate)
+    return _split(params, gWb, dh0, dc0)
 
 
 def bptt_terms(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc=None) -> LSTMGrads:
     """Per-time-step terms of the LSTM's BPTT gradient (leading T axis); they sum to ``backward``."""
-    dz, dh0, dc0 = _backprop_dz(params, trace, dL_dh, dL_dc)
-    hx = np.concatenate([trace.h_prev, trace.xs], axis=-1)
-    if trace.batched:
-        gW, gb = np.einsum("tbi,tbj->tij", dz, hx), dz.sum(axis=1)
-    else:
-        gW, gb = np.einsum("ti,tj->tij", dz, hx), dz.copy()
-    return _split(params, gW, gb, dh0, dc0)
+    _check_trace(params, trace)
+    gWb = np.empty((trace.T, 4 * params.n, params.n + params.m + 1))
+
+    def store(k, dz, hx):
+        np.matmul(dz, hx.transpose(0, 2, 1), out=gWb[k])
+
+    dh0, dc0 = _backprop(params, trace, dL_dh, dL_dc, store)
+    return _split(params, gWb, dh0, dc0)
 
 
 def _diag(v: np.ndarray) -> np.ndarray:
