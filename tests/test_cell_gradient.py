@@ -26,6 +26,27 @@ def test_lag_jacobians_lstm_full_matches_finite_differences(rng, n, m, T):
         assert rel_err(P[k], fd) < 1e-6
 
 
+@pytest.mark.parametrize("forget_bias, weight_scale, T", [(1.0, 1.0, 40), (1.0, 6.0, 100),
+                                                         (-3.0, 1.0, 500)])
+def test_lag_jacobians_lstm_full_equals_dense_state_jacobian_products(forget_bias, weight_scale, T):
+    """The structured recursion (two n × n products per step) gives the same matrices as the
+    running products of the full (2n × 2n) state Jacobians, also far below float64's range
+    (forget bias -3 over 500 steps), where both are kept scaled."""
+    params, tr = gradients.random_lstm_trace(n=5, T=T, forget_bias=forget_bias,
+                                             weight_scale=weight_scale, seed=3)
+    n = params.n
+    J = gradients.step_jacobians(params, tr, "full")
+    P, exps = gradients._scaled_products(J, np.hstack([np.zeros((n, n)), np.eye(n)]))
+    s = (tr.o * (1.0 - tr.tanh_c ** 2))[::-1]
+    dense = P[:, :, :n] * s[:, None, :] + P[:, :, n:]
+    M, e = gradients._lag_jacobians_scaled(params, tr, "full")
+    np.testing.assert_array_equal(e, exps)
+    scale = np.abs(dense).max(axis=(1, 2), keepdims=True)
+    assert np.max(np.abs(M - dense) / scale) < 1e-12
+    if forget_bias < 0:
+        assert exps.min() < -1100                               # below float64 without scaling
+
+
 def test_lag_jacobians_cell_is_product_of_eq6_sums(rng):
     params, xs, h0, c0 = random_lstm(rng, 3, 2, 5)
     tr = lstm.forward(params, xs, h0, c0)

@@ -15,14 +15,14 @@ def vector_norms(X: np.ndarray) -> np.ndarray:
     0 for an all-zero vector, inf where an entry is inf, NaN where an entry is NaN.
     """
     X = np.asarray(X, dtype=float)
-    s = np.max(np.abs(X), axis=-1, initial=0.0)
+    # max|x| from max and min (NaN propagates through both), without an |X| temporary
+    s = np.maximum(np.max(X, axis=-1, initial=0.0), -np.min(X, axis=-1, initial=0.0))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         safe = np.where(np.isfinite(s) & (s > 0), s, 1.0)
         Y = X / safe[..., None]
-        out = s * np.sqrt(np.sum(Y * Y, axis=-1))
+        out = s * np.sqrt(np.einsum("...i,...i->...", Y, Y))
     out = np.where(s == 0, 0.0, out)
-    out = np.where(np.isinf(s), np.inf, out)
-    return np.where(np.any(np.isnan(X), axis=-1), np.nan, out)
+    return np.where(np.isinf(s), np.inf, out)
 
 
 def frobenius_norms(stack: np.ndarray) -> np.ndarray:

@@ -71,7 +71,7 @@ def _scaled_products(J: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarr
     exps = np.zeros(K + 1, dtype=np.int64)
     for k in range(1, K + 1):
         np.matmul(P[k - 1], J[K - k], out=P[k])
-        e = int(np.frexp(np.abs(P[k]).max())[1])     # 0 for an all-zero product
+        e = int(np.frexp(max(P[k].max(), -P[k].min()))[1])   # 0 for an all-zero product
         np.ldexp(P[k], -e, out=P[k])
         exps[k] = exps[k - 1] + e
     return P, exps
@@ -102,14 +102,52 @@ def jacobian_products(jacobians, start=None) -> np.ndarray:
 
 def _lag_jacobians_scaled(params, trace, path: str) -> tuple[np.ndarray, np.ndarray]:
     """(M̂, exps) with ∂c_{T-1}/∂c_{T-1-k} = M̂_k · 2^exps[k]; see lag_jacobians."""
+    if isinstance(params, _lstm.LSTMParams) and path == "full":
+        _lstm._check_trace(params, trace)
+        _unbatched(trace)
+        return _lstm_full_lag_scaled(params, trace)
     J = step_jacobians(params, trace, path)
-    if not (isinstance(params, _lstm.LSTMParams) and path == "full"):
-        return _scaled_products(J, np.eye(J.shape[-1]))
-    n = params.n
-    c_rows = np.hstack([np.zeros((n, n)), np.eye(n)])          # only c_{T-1} is differentiated
-    P, exps = _scaled_products(J, c_rows)
-    s = trace.o * (1.0 - trace.tanh_c ** 2)                    # ∂h_j/∂c_j (diagonal), j = 0 … T-1
-    return P[:, :, :n] * s[::-1][:, None, :] + P[:, :, n:], exps   # lag k ↔ j = T-1-k
+    return _scaled_products(J, np.eye(J.shape[-1]))
+
+
+def _lstm_full_lag_scaled(params, trace) -> tuple[np.ndarray, np.ndarray]:
+    """The LSTM's true ∂c_{T-1}/∂c_j for j = T-1, T-2, …, 0, scaled as in _scaled_products.
+
+    Only c_{T-1} is differentiated, so the running product P = ∂c_{T-1}/∂(h_j, c_j) = [P_h | P_c]
+    has n rows, and the structure of the state Jacobian (see lstm.state_jacobian) gives one
+    step without forming it: with M = ∂c_{T-1}/∂c_j = P_h diag(s_j) + P_c, s = o ⊙ tanh'(c),
+
+        P_c ← M diag(f_j),    P_h ← M (∂c_j/∂h_{j-1}) + P_h diag(tanh(c_j) ⊙ σ'(z_o)) U_o,
+
+    two n × n products per step instead of one (n × 2n)(2n × 2n) product and no stack of
+    (2n × 2n) Jacobians in memory.
+    """
+    n, T = params.n, trace.T
+    f, i, ct, o, tc = trace.f, trace.i, trace.c_tilde, trace.o, trace.tanh_c
+    s = o * (1.0 - tc * tc)                                     # ∂h_j/∂c_j (diagonal)
+    beta = tc * o * (1.0 - o)                                   # ∂h_j/∂z_o,j
+    alpha = np.stack([trace.c_prev * f * (1.0 - f), ct * i * (1.0 - i), i * (1.0 - ct * ct)],
+                     axis=1)[..., None]                         # ∂c_j/∂z_g,j for g = f, i, c
+    U = np.stack([params.U(g) for g in ("f", "i", "c")])        # (3, n, n)
+    U_o = params.U("o")
+    M = np.empty((T, n, n))
+    exps = np.zeros(T, dtype=np.int64)
+    P_h, P_c = np.zeros((n, n)), np.eye(n)
+    dc_dh = np.empty((n, n))
+    for k in range(T):
+        j = T - 1 - k
+        np.multiply(P_h, s[j], out=M[k])
+        M[k] += P_c
+        if j == 0:
+            break
+        np.sum(alpha[j] * U, axis=0, out=dc_dh)                 # ∂c_j/∂h_{j-1}
+        P_h = M[k] @ dc_dh + (P_h * beta[j]) @ U_o
+        P_c = M[k] * f[j]
+        e = int(np.frexp(max(np.abs(P_h).max(), np.abs(P_c).max()))[1])
+        np.ldexp(P_h, -e, out=P_h)
+        np.ldexp(P_c, -e, out=P_c)
+        exps[k + 1] = exps[k] + e
+    return M, exps
 
 
 def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
