@@ -355,6 +355,22 @@ def test_forget_explorer_compute_and_plot_every_corner(fb, lag):
     plt.close(fig)
 
 
+def test_forget_explorer_moves_the_lag_without_measuring_again():
+    """The forget explorer keeps one measurement per forget bias: a new lag is the same
+    arrays with another highlight, equal to a fresh forget_survival at that lag."""
+    spec = widgets.forget_explorer.spec()
+    a, b = spec.compute(forget_bias=2.0, lag=10), spec.compute(forget_bias=2.0, lag=250)
+    assert a.full is b.full and (a.lag, b.lag) == (10, 250)
+    fresh = survival.forget_survival(forget_bias=2.0, lag=250, n=16, T=301, seed=0)
+    for name in ("full", "cell", "b_path", "b_bound"):
+        np.testing.assert_array_equal(getattr(b, name), getattr(fresh, name))
+    assert spec.compute(forget_bias=3.0, lag=10).full is not a.full
+    assert a.at_lag(None).lag is None
+    for bad in (-1, 301, 2.5):
+        with pytest.raises(ValueError, match="lag"):
+            a.at_lag(bad)
+
+
 @pytest.mark.filterwarnings("error")
 def test_other_survival_plots():
     params, trace = gradients.random_lstm_trace(n=6, T=30, seed=0)

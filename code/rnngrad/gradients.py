@@ -132,20 +132,25 @@ def _lstm_full_lag_scaled(params, trace) -> tuple[np.ndarray, np.ndarray]:
     U_o = params.U("o")
     M = np.empty((T, n, n))
     exps = np.zeros(T, dtype=np.int64)
-    P_h, P_c = np.zeros((n, n)), np.eye(n)
-    dc_dh = np.empty((n, n))
+    P = np.zeros((n, 2 * n))                                    # [P_h | P_c], scaled
+    P_h, P_c = P[:, :n], P[:, n:]
+    P_c[...] = np.eye(n)
+    dc_dh, terms, h_part = np.empty((n, n)), np.empty((3, n, n)), np.empty((n, n))
     for k in range(T):
         j = T - 1 - k
         np.multiply(P_h, s[j], out=M[k])
         M[k] += P_c
         if j == 0:
             break
-        np.sum(alpha[j] * U, axis=0, out=dc_dh)                 # ∂c_j/∂h_{j-1}
-        P_h = M[k] @ dc_dh + (P_h * beta[j]) @ U_o
-        P_c = M[k] * f[j]
-        e = int(np.frexp(max(np.abs(P_h).max(), np.abs(P_c).max()))[1])
-        np.ldexp(P_h, -e, out=P_h)
-        np.ldexp(P_c, -e, out=P_c)
+        np.multiply(alpha[j], U, out=terms)                     # ∂c_j/∂h_{j-1} = Σ_g diag(α_g) U_g
+        np.add(terms[0], terms[1], out=dc_dh)
+        dc_dh += terms[2]
+        np.multiply(P_h, beta[j], out=h_part)
+        np.matmul(M[k], dc_dh, out=P_h)
+        P_h += h_part @ U_o
+        np.multiply(M[k], f[j], out=P_c)
+        e = int(np.frexp(max(P.max(), -P.min()))[1])           # 0 for an all-zero product
+        np.ldexp(P, -e, out=P)
         exps[k + 1] = exps[k] + e
     return M, exps
 
@@ -168,9 +173,31 @@ def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
 
 
 def _matrix_norms(M: np.ndarray, norm: str) -> np.ndarray:
+    """Norm of each matrix of a stack. 'spectral': σ_max = sqrt(λ_max(G)), G = M Mᵀ, about a
+    fifth faster than an SVD and as accurate for σ_max (a few ulps). Squaring is safe while
+    trace G = ‖M‖²_F is within 1e±200; other matrices (and those with inf/NaN) are redone
+    scaled by their largest |entry| first."""
     if norm == "fro":
         return frobenius_norms(M)
-    return np.linalg.svd(M, compute_uv=False)[:, 0]
+
+    def sigma_max(G):
+        return np.sqrt(np.maximum(np.linalg.eigvalsh(G)[:, -1], 0.0))
+
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        G = M @ M.transpose(0, 2, 1)
+        trace = np.trace(G, axis1=1, axis2=2)
+        fast = (trace >= 1e-200) & (trace <= 1e200)          # False for inf and NaN too
+        if fast.all():
+            return sigma_max(G)
+        out = np.empty(len(M))
+        out[fast] = sigma_max(G[fast])
+        R = M[~fast]
+        s = np.maximum(np.max(R, axis=(1, 2), initial=0.0), -np.min(R, axis=(1, 2), initial=0.0))
+        safe = np.where(np.isfinite(s) & (s > 0), s, 1.0)
+        X = np.nan_to_num(R / safe[:, None, None], nan=0.0, posinf=0.0, neginf=0.0)
+        r = np.where(s == 0, 0.0, s * sigma_max(X @ X.transpose(0, 2, 1)))
+        out[~fast] = np.where(np.isinf(s), np.inf, r)        # NaN stays NaN through s
+    return out
 
 
 def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "full") -> np.ndarray:

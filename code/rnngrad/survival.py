@@ -20,7 +20,7 @@ Every random draw is made from ``np.random.default_rng(seed)``: results are repr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -150,20 +150,26 @@ class ForgetPaths:
         with np.errstate(under="ignore"):
             return self.f_bar ** self.lags.astype(float)
 
+    def at_lag(self, lag: int | None) -> "ForgetPaths":
+        """The same measurements with ``lag`` (0 … T-1, or None) highlighted."""
+        if lag is not None:
+            lag = as_positive_int(lag, "lag", minimum=0)
+            if lag > len(self.lags) - 1:
+                raise ValueError(f"lag must satisfy 0 <= lag <= T-1 = {len(self.lags) - 1}, got {lag}")
+        return replace(self, lag=lag)
+
 
 def forget_paths(params, trace, *, lag: int | None = None, label: str = "LSTM") -> ForgetPaths:
     """Measure :class:`ForgetPaths` on one LSTM trace (T >= 2). ``lag`` (optional) must be in 0 … T-1."""
     _lstm_checked(params, trace)
     if lag is not None:
-        lag = as_positive_int(lag, "lag", minimum=0)
-        if lag > trace.T - 1:
-            raise ValueError(f"lag must satisfy 0 <= lag <= T-1 = {trace.T - 1}, got {lag}")
+        lag = as_positive_int(lag, "lag", minimum=0)          # fail before the work
     full = _gradients.gradient_norm_vs_lag(params, trace, path="full")
     cell = _gradients.gradient_norm_vs_lag(params, trace, path="cell")
     b_path, b_bound = forget_path_norms(trace)
     with np.errstate(divide="ignore"):
         f_bar = float(np.exp(np.mean(np.log(trace.f[1:]))))
-    return ForgetPaths(np.arange(trace.T), full, cell, b_path, b_bound, f_bar, label, lag)
+    return ForgetPaths(np.arange(trace.T), full, cell, b_path, b_bound, f_bar, label).at_lag(lag)
 
 
 def forget_survival(*, forget_bias: float = 1.0, lag: int = 100, n: int = 16, T: int = 301,

@@ -1,7 +1,8 @@
 """The course's benchmark suite (`make bench`; not part of `make test`).
 
 Prints one Markdown table: every explorer (compute only, and compute + draw with Agg; median
-over 20 positions of each control), rnn/lstm forward + backward at the sizes students meet
+over 20 positions of each control, and in brackets the median of the slowest control, which
+is what the target is judged on: a cache that makes one slider free cannot hide another), rnn/lstm forward + backward at the sizes students meet
 (with torch.nn.LSTM + autograd on one thread when PyTorch is importable), gradient_norm_vs_lag
 at T = 1000, n = 64, and, with --notebooks / --book, per-chapter execution and `make book` times.
 Targets are printed next to each figure; nothing here asserts (speed is measured, not tested).
@@ -59,30 +60,33 @@ def ms(s: float) -> str:
 
 def bench_explorers(positions: int = 20) -> None:
     for name, declare in widgets.EXPLORERS.items():
+        args = ()
         if name == "long_range_explorer":
-            csv = ROOT / "book" / "data" / "long_range_results.csv"
-            if not csv.is_file():
+            args = (ROOT / "book" / "data" / "long_range_results.csv",)
+            if not args[0].is_file():
                 continue
-            spec = declare(csv)
-        else:
-            spec = declare()
-        settings = []
+        # Two instances, so that an explorer's own cache (the forget explorer keeps its
+        # measurements per forget bias) never lets one timing profit from the other.
+        spec, drawn = declare(*args), declare(*args)
+        fig = drawn.canvas()                                 # the live view's figure
+        drawn.png(fig)                                       # warm-up
+        compute, full = {}, {}                               # per control
         for cname, control in spec.controls.items():
             for v in control.span(positions):
-                settings.append({**spec.defaults(), cname: v})
-        compute, full = [], []
-        fig = spec.canvas()                                  # the live view's figure
-        spec.png(fig)                                        # warm-up
-        for values in settings:
-            t0 = time.perf_counter()
-            spec.compute(**values)
-            compute.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            spec.png(fig, **values)                          # exactly what one update does
-            full.append(time.perf_counter() - t0)
-        c, f = statistics.median(compute), statistics.median(full)
-        row(f"explorer `{name}`: compute ({len(settings)} positions)", ms(c), "≤ 10 ms", c <= 0.010)
-        row(f"explorer `{name}`: compute + draw (PNG)", ms(f), "≤ 80 ms", f <= 0.080)
+                values = {**spec.defaults(), cname: v}
+                t0 = time.perf_counter()
+                spec.compute(**values)
+                compute.setdefault(cname, []).append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                drawn.png(fig, **values)                     # exactly what one update does
+                full.setdefault(cname, []).append(time.perf_counter() - t0)
+        for what, times, limit in [("compute", compute, 0.010), ("compute + draw (PNG)", full, 0.080)]:
+            overall = statistics.median([t for ts in times.values() for t in ts])
+            slow = max(times, key=lambda c: statistics.median(times[c]))
+            worst = statistics.median(times[slow])
+            n = sum(len(ts) for ts in times.values())
+            row(f"explorer `{name}`: {what}, {n} positions (slowest control: `{slow}`)",
+                f"{ms(overall)} ({ms(worst)})", f"≤ {limit * 1e3:.0f} ms", worst <= limit)
 
 
 def _torch():
