@@ -295,6 +295,34 @@ def test_layer_gradient_norms_deterministic_and_decaying():
     assert 0.8 < t.per_layer_factor < 1.2
 
 
+@pytest.mark.parametrize("input_dim", [None, 5])
+def test_layer_gradient_norms_weight_norms_are_those_of_the_weights(input_dim):
+    """layer_gradient_norms takes ‖W_l‖₂ from a table of the weight_scale = 1 draws (kept per
+    width, input size and seed, and extended when a deeper network is asked for): they equal
+    the SVD norms of the network's own weights, whatever depth was asked before."""
+    for depth, scale in [(3, 1.0), (12, 0.3), (7, 2.5), (12, 0.0), (1, 1.0)]:
+        n = deepnet.layer_gradient_norms(depth=depth, width=6, weight_scale=scale, seed=11,
+                                         input_dim=input_dim)
+        params = deepnet.init(depth, 6, rng=np.random.default_rng(11), weight_scale=scale,
+                              input_dim=input_dim)
+        want = [np.linalg.norm(W, 2) for W in params.weights]
+        np.testing.assert_allclose(n.weight_norms, want, rtol=1e-13, atol=0)
+
+
+def test_per_layer_norms_with_given_weight_norms(rng):
+    params = deepnet.init(4, 5, rng=rng)
+    x, G = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
+    tr = deepnet.forward(params, x)
+    grads = deepnet.backward(params, tr, G)
+    a = deepnet.per_layer_norms(params, tr, grads)
+    b = deepnet.per_layer_norms(params, tr, grads, weight_norms=a.weight_norms)
+    np.testing.assert_array_equal(a.bound_a, b.bound_a)
+    np.testing.assert_allclose(a.weight_norms, [np.linalg.norm(W, 2) for W in params.weights],
+                               rtol=1e-14)
+    with pytest.raises(ValueError, match="weight_norms"):
+        deepnet.per_layer_norms(params, tr, grads, weight_norms=a.weight_norms[:3])
+
+
 # --------------------------------------------------------------------------- validation
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_array, as_positive_int, as_real, as_rng
-from ._linalg import vector_norms
+from ._linalg import frobenius_norms, vector_norms
 from .activations import GAMMA, check_activation, sigmoid
 
 __all__ = ["DeepNetParams", "DeepNetTrace", "DeepNetGrads", "LayerGradientNorms", "init",
@@ -170,14 +170,16 @@ class LayerGradientNorms:
 def activation_derivative(name: str, z) -> np.ndarray:
     """act'(z) computed from z, accurately in the saturated tails (chapter 1).
 
-    σ'(z) = σ(z) σ(-z) (≤ 1/4, at z = 0), tanh'(z) = 4e^{-2|z|} / (1 + e^{-2|z|})² (≤ 1, at
-    z = 0). Unlike a(1 - a) or 1 - a², these do not round to exactly 0 once a = act(z) rounds
-    to 1, so a zero gradient here means a genuine float64 underflow (|z| ≳ 745 or 372).
+    σ'(z) = σ(z) σ(-z) = e^{-|z|} / (1 + e^{-|z|})² (≤ 1/4, at z = 0), tanh'(z) =
+    4e^{-2|z|} / (1 + e^{-2|z|})² (≤ 1, at z = 0). Unlike a(1 - a) or 1 - a², these do not
+    round to exactly 0 once a = act(z) rounds to 1, so a zero gradient here means a genuine
+    float64 underflow (|z| ≳ 745 or 372).
     """
     check_activation(name)
     z = np.asarray(z, dtype=np.float64)
     if name == "sigmoid":
-        return sigmoid(z) * sigmoid(-z)
+        e = np.exp(-np.abs(z))
+        return e / (1.0 + e) ** 2
     t = np.exp(-2.0 * np.abs(z))
     return 4.0 * t / (1.0 + t) ** 2
 
@@ -293,19 +295,33 @@ def layer_jacobian(params: DeepNetParams, trace: DeepNetTrace, l: int) -> np.nda
 # --------------------------------------------------------------------------- norms per layer
 
 
-def _rms(values: np.ndarray) -> float:
-    """Root mean square of non-negative numbers, scaled like ``_vector_norms``."""
-    v = np.atleast_1d(values)
-    return float(vector_norms(v) / np.sqrt(v.size))
+def _per_array(fn, arrays) -> np.ndarray:
+    """``fn`` of a stack, for each array of a sequence: one call per run of equal shapes."""
+    out, i = [], 0
+    while i < len(arrays):
+        j = i + 1
+        while j < len(arrays) and arrays[j].shape == arrays[i].shape:
+            j += 1
+        out.append(fn(np.stack(arrays[i:j])))
+        i = j
+    return np.concatenate(out)
+
+
+def _rms_of_norms(stack: np.ndarray) -> np.ndarray:
+    """For each array of a stack of (n,) or (B, n) arrays: the root mean square over the
+    examples of the Euclidean norms of its rows, scaled like ``vector_norms``."""
+    rows = vector_norms(stack).reshape(len(stack), -1)
+    return vector_norms(rows) / np.sqrt(rows.shape[1])
 
 
 def per_layer_norms(params: DeepNetParams, trace: DeepNetTrace, grads: DeepNetGrads,
-                    label: str = "") -> LayerGradientNorms:
+                    label: str = "", *, weight_norms=None) -> LayerGradientNorms:
     """‖∂E/∂W_l‖_F, the batch-RMS of ‖∂E/∂a_l‖₂ and the bound Π_{k>l} γ‖W_k‖₂ · ‖∂E/∂a_L‖.
 
     The bound holds example by example (‖∂E/∂a_l‖ ≤ Π_{k>l} ‖diag(act'(z_k)) W_k‖₂ ‖∂E/∂a_L‖),
     hence for the RMS too. It is formed in log space, so it overflows to inf, or underflows to
-    0, only when the true value is outside float64 range.
+    0, only when the true value is outside float64 range. ``weight_norms`` (shape (L,)) gives
+    the ‖W_l‖₂ when they are already known, instead of one SVD per layer.
     """
     _check_trace(params, trace)
     if not isinstance(grads, DeepNetGrads):
@@ -313,9 +329,13 @@ def per_layer_norms(params: DeepNetParams, trace: DeepNetTrace, grads: DeepNetGr
     if tuple(g.shape for g in grads.a) != tuple(a.shape for a in trace.a):
         raise ValueError("grads does not match trace (the shapes of ∂E/∂a_l differ from a_l)")
     gamma = GAMMA[params.activation]
-    grad_W = np.array([float(vector_norms(G.ravel())) for G in grads.weights])
-    grad_a = np.array([_rms(vector_norms(g)) for g in grads.a])
-    weight_norms = np.array([np.linalg.svd(W, compute_uv=False)[0] for W in params.weights])
+    grad_W = _per_array(frobenius_norms, grads.weights)
+    grad_a = _per_array(_rms_of_norms, grads.a)
+    if weight_norms is None:
+        weight_norms = _per_array(lambda W: np.linalg.svd(W, compute_uv=False)[:, 0],
+                                  params.weights)
+    else:
+        weight_norms = as_array(weight_norms, "weight_norms", (params.depth,))
     with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
         log_factors = np.log(gamma * weight_norms)
         # log Π_{k=l+1}^{L} γ‖W_k‖ for l = 0 … L (empty product = 1 at l = L)
@@ -345,10 +365,35 @@ def layer_gradient_norms(*, depth: int, width: int = 64, activation: str = "sigm
     x = rng.standard_normal((batch, params.input_dim))
     g = rng.standard_normal((batch, params.output_dim))
     g /= np.linalg.norm(g, axis=1, keepdims=True)
+    # W_l = weight_scale · (the weight_scale = 1 draw), so ‖W_l‖₂ scales with it.
+    unit = _unit_weight_norms(params, weight_scale, seed)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         trace = forward(params, x)
         grads = backward(params, trace, g)
         return per_layer_norms(
-            params, trace, grads,
+            params, trace, grads, weight_norms=float(weight_scale) * unit,
             label=f"{activation}, L = {params.depth}, weight scale {float(weight_scale):g}",
         )
+
+
+_UNIT_WEIGHT_NORMS: dict = {}
+
+
+def _unit_weight_norms(params: DeepNetParams, weight_scale: float, seed: int) -> np.ndarray:
+    """‖W_l‖₂ / weight_scale for the network ``layer_gradient_norms`` draws from seed ``seed``.
+
+    W_l is weight_scale times a draw that does not depend on the scale, and init draws layer
+    by layer, so a deeper network starts with the same matrices: one table per (width, input
+    size, seed), extended with the new layers only when a deeper network comes. (Chapter 1's
+    depth slider then costs an SVD only for layers it has not seen before.)
+    """
+    depth, scale = params.depth, float(weight_scale)
+    if scale == 0.0:
+        return np.zeros(depth)                       # every W_l = 0
+    key = (params.output_dim, params.input_dim, seed)
+    table = _UNIT_WEIGHT_NORMS.get(key, np.empty(0))
+    if len(table) < depth:
+        new = _per_array(lambda W: np.linalg.svd(W, compute_uv=False)[:, 0],
+                         params.weights[len(table):]) / scale
+        table = _UNIT_WEIGHT_NORMS[key] = np.concatenate([table, new])
+    return table[:depth]

@@ -1,8 +1,9 @@
 """The course's benchmark suite (`make bench`; not part of `make test`).
 
 Prints one Markdown table: every explorer (compute only, and compute + draw with Agg; median
-over 20 positions of each control, and in brackets the median of the slowest control, which
-is what the target is judged on: a cache that makes one slider free cannot hide another), rnn/lstm forward + backward at the sizes students meet
+over 20 positions of each control, as the target is stated; in brackets the median of the
+slowest control, and the table says when that one misses the target: a cache that makes one
+slider free cannot hide another), rnn/lstm forward + backward at the sizes students meet
 (with torch.nn.LSTM + autograd on one thread when PyTorch is importable), gradient_norm_vs_lag
 at T = 1000, n = 64, and, with --notebooks / --book, per-chapter execution and `make book` times.
 Targets are printed next to each figure; nothing here asserts (speed is measured, not tested).
@@ -49,8 +50,11 @@ def timeit(fn, *, repeat: int = 7, min_time: float = 0.05) -> float:
     return statistics.median(samples)
 
 
-def row(what: str, value: str, target: str = "", ok: bool | None = None) -> None:
+def row(what: str, value: str, target: str = "", ok: bool | None = None,
+        slowest_ok: bool = True) -> None:
     mark = "" if ok is None else ("yes" if ok else "**no**")
+    if ok and not slowest_ok:
+        mark += " (not for the slowest control)"
     ROWS.append((what, value, target, mark))
 
 
@@ -85,8 +89,9 @@ def bench_explorers(positions: int = 20) -> None:
             slow = max(times, key=lambda c: statistics.median(times[c]))
             worst = statistics.median(times[slow])
             n = sum(len(ts) for ts in times.values())
-            row(f"explorer `{name}`: {what}, {n} positions (slowest control: `{slow}`)",
-                f"{ms(overall)} ({ms(worst)})", f"≤ {limit * 1e3:.0f} ms", worst <= limit)
+            row(f"explorer `{name}`: {what}, {n} positions (in brackets: slowest control, `{slow}`)",
+                f"{ms(overall)} ({ms(worst)})", f"≤ {limit * 1e3:.0f} ms", overall <= limit,
+                slowest_ok=worst <= limit)
 
 
 def _torch():
@@ -147,8 +152,12 @@ def bench_lag() -> None:
     lp = lstm.init(n, 1, rng=rng)
     ltr = lstm.forward(lp, rng.standard_normal((T, 1)))
     for label, p, tr in [("rnn", rp, rtr), ("lstm", lp, ltr)]:
-        t = timeit(lambda p=p, tr=tr: gradients.gradient_norm_vs_lag(p, tr), repeat=3, min_time=0.0)
-        row(f"gradient_norm_vs_lag, {label}, T = 1000, n = 64", ms(t), "≤ 50 ms", t <= 0.050)
+        for norm in ("spectral", "fro"):
+            t = timeit(lambda p=p, tr=tr, norm=norm: gradients.gradient_norm_vs_lag(p, tr, norm=norm),
+                       repeat=3, min_time=0.0)
+            what = "" if norm == "spectral" else ", norm='fro'"
+            row(f"gradient_norm_vs_lag{what}, {label}, T = 1000, n = 64", ms(t), "≤ 50 ms",
+                t <= 0.050)
 
 
 def bench_notebooks() -> None:
