@@ -223,6 +223,7 @@ def _buffers(trace: LSTMTrace):
     saved = trace.__dict__.get("_buffers")
     if saved is not None:
         return saved
+
     def fm(a):
         return _feature_major(a, trace.batched)
     n, m, T = trace.c.shape[-1], trace.xs.shape[-1], trace.T
