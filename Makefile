@@ -22,7 +22,7 @@ help:
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
 	@echo "make student    the student edition (no solutions) into _build/student/"
-	@echo "make experiment chapter 9's training sweep (about 20 minutes), writes book/data/"
+	@echo "make experiment chapter 9's training sweep (about 5 minutes), writes book/data/"
 	@echo "make bench      time the explorers, the models, the lag curves, every chapter and make book"
 
 $(STAMP): requirements.txt code/pyproject.toml
@@ -84,7 +84,7 @@ notebooks: $(STAMP)
 clean:
 	rm -rf _build
 
-# Chapter 9's sweep: RNNs and LSTMs trained on long-range tasks (about 10–15 minutes on 2 cores).
+# Chapter 9's sweep: RNNs and LSTMs trained on long-range tasks (about 5 minutes on 2 cores).
 # Writes book/data/long_range_results.csv, .npz (curves) and .md (command, date, table).
 experiment: $(STAMP)
 	$(BIN)/python -m rnngrad.experiment --out book/data/long_range_results.csv
