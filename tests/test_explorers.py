@@ -27,6 +27,33 @@ def test_every_control_over_its_range(name):
             plt.close(fig)
 
 
+@pytest.mark.parametrize("name", list(widgets.EXPLORERS))
+def test_every_text_of_a_redrawn_explorer_lies_inside_the_figure(name):
+    """The explorers draw with fixed margins: every legend, title and axis label must still
+    fit in the picture, at each end of every control's range, when one figure is redrawn."""
+    from pathlib import Path
+
+    csv = Path(__file__).resolve().parents[1] / "book" / "data" / "long_range_results.csv"
+    spec = widgets.EXPLORERS[name](*([csv] if name == "long_range_explorer" else []))
+    fig = spec.canvas()
+    width, height = fig.canvas.get_width_height()
+    for control_name, control in spec.controls.items():
+        for value in control.span(2):
+            spec.png(fig, **{control_name: value})
+            renderer = fig.canvas.get_renderer()
+            for ax in fig.axes:
+                texts = [ax.title, ax.xaxis.label, ax.yaxis.label]
+                if ax.get_legend() is not None:
+                    texts.append(ax.get_legend())
+                for artist in texts:
+                    if isinstance(artist, matplotlib.text.Text) and not artist.get_text():
+                        continue
+                    box = artist.get_window_extent(renderer)
+                    inside = (box.x0 >= -1 and box.y0 >= -1 and box.x1 <= width + 1
+                              and box.y1 <= height + 1)
+                    assert inside, (name, control_name, value, artist, box.bounds, (width, height))
+
+
 @pytest.mark.parametrize("name", SELF_CONTAINED)
 def test_live_widget_has_one_control_per_declared_control(name):
     spec = widgets.EXPLORERS[name]()

@@ -28,6 +28,11 @@ FIGSIZE = (6.4, 3.6)
 #: Fixed margins (fractions of the figure), wide enough for log tick labels on the left and
 #: a second axis's label on the right.
 MARGINS = dict(left=0.13, right=0.87, bottom=0.15, top=0.88)
+#: For plots with a twin axis and the legend outside, right of it: a wider figure, the same
+#: axes in inches.
+WIDE_FIGSIZE = (7.6, 3.6)
+WIDE_MARGINS = dict(MARGINS, left=MARGINS["left"] * FIGSIZE[0] / WIDE_FIGSIZE[0],
+                    right=MARGINS["right"] * FIGSIZE[0] / WIDE_FIGSIZE[0])
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class Explorer:
     main: str
     continuous: bool = False
     figsize: tuple = field(default=FIGSIZE)
+    margins: dict = field(default_factory=lambda: dict(MARGINS))
 
     def defaults(self) -> dict:
         return {name: c.value for name, c in self.controls.items()}
@@ -116,7 +122,7 @@ class Explorer:
                 fig.delaxes(twin)
             ax.clear()
         else:
-            fig.subplots_adjust(**MARGINS)
+            fig.subplots_adjust(**self.margins)
             ax = fig.add_subplot()
         with mpl.rc_context({"axes.titley": 1.0}):
             self.draw(data, ax, **values)
@@ -298,7 +304,8 @@ def state_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
         {"scale": Control("‖W_rec‖₂", 1.0, 0.1, 16.0, 0.1), "activation": _ACTIVATION,
          "inputs": Control("input", "noise", options=tuple(dynamics.INPUT_KINDS))},
         functools.partial(dynamics.state_trajectories, n=n, T=T, seed=seed),
-        lambda traj, ax, **_: plots.plot_state_trajectories(traj, ax=ax), main="scale")
+        lambda traj, ax, **_: plots.plot_state_trajectories(traj, ax=ax), main="scale",
+        figsize=WIDE_FIGSIZE, margins=WIDE_MARGINS)
 
 
 @explorer
@@ -346,7 +353,8 @@ def gate_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
          "input_scale": Control("input scale", 1.0, 0.0, 10.0, 0.5),
          "inputs": Control("input", "noise", options=tuple(cell.INPUT_KINDS))},
         functools.partial(cell.gate_trajectories, n=n, T=T, seed=seed),
-        lambda traj, ax, **_: plots.plot_gate_trajectories(traj, ax=ax), main="forget_bias")
+        lambda traj, ax, **_: plots.plot_gate_trajectories(traj, ax=ax), main="forget_bias",
+        figsize=WIDE_FIGSIZE, margins=WIDE_MARGINS)
 
 
 @explorer
