@@ -307,6 +307,11 @@ def _per_array(fn, arrays) -> np.ndarray:
     return np.concatenate(out)
 
 
+def _spectral_norms(stack: np.ndarray) -> np.ndarray:
+    """‖W‖₂ of each matrix of a stack."""
+    return np.linalg.svd(stack, compute_uv=False)[:, 0]
+
+
 def _rms_of_norms(stack: np.ndarray) -> np.ndarray:
     """For each array of a stack of (n,) or (B, n) arrays: the root mean square over the
     examples of the Euclidean norms of its rows, scaled like ``vector_norms``."""
@@ -332,8 +337,7 @@ def per_layer_norms(params: DeepNetParams, trace: DeepNetTrace, grads: DeepNetGr
     grad_W = _per_array(frobenius_norms, grads.weights)
     grad_a = _per_array(_rms_of_norms, grads.a)
     if weight_norms is None:
-        weight_norms = _per_array(lambda W: np.linalg.svd(W, compute_uv=False)[:, 0],
-                                  params.weights)
+        weight_norms = _per_array(_spectral_norms, params.weights)
     else:
         weight_norms = as_array(weight_norms, "weight_norms", (params.depth,))
     with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
@@ -393,7 +397,6 @@ def _unit_weight_norms(params: DeepNetParams, weight_scale: float, seed: int) ->
     key = (params.output_dim, params.input_dim, seed)
     table = _UNIT_WEIGHT_NORMS.get(key, np.empty(0))
     if len(table) < depth:
-        new = _per_array(lambda W: np.linalg.svd(W, compute_uv=False)[:, 0],
-                         params.weights[len(table):]) / scale
+        new = _per_array(_spectral_norms, params.weights[len(table):]) / scale
         table = _UNIT_WEIGHT_NORMS[key] = np.concatenate([table, new])
     return table[:depth]

@@ -17,7 +17,7 @@ import numpy as np
 from . import lstm as _lstm
 from . import rnn as _rnn
 from ._checks import as_array, as_positive_int
-from ._linalg import frobenius_norms
+from ._linalg import frobenius_norms, largest_abs, unscaled
 from .activations import GAMMA
 
 __all__ = ["step_jacobians", "jacobian_products", "lag_jacobians", "gradient_norm_vs_lag", "bptt_terms",
@@ -192,11 +192,9 @@ def _matrix_norms(M: np.ndarray, norm: str) -> np.ndarray:
         out = np.empty(len(M))
         out[fast] = sigma_max(G[fast])
         R = M[~fast]
-        s = np.maximum(np.max(R, axis=(1, 2), initial=0.0), -np.min(R, axis=(1, 2), initial=0.0))
-        safe = np.where(np.isfinite(s) & (s > 0), s, 1.0)
-        X = np.nan_to_num(R / safe[:, None, None], nan=0.0, posinf=0.0, neginf=0.0)
-        r = np.where(s == 0, 0.0, s * sigma_max(X @ X.transpose(0, 2, 1)))
-        out[~fast] = np.where(np.isinf(s), np.inf, r)        # NaN stays NaN through s
+        s, divisor = largest_abs(R, (1, 2))
+        X = np.nan_to_num(R / divisor[:, None, None], nan=0.0, posinf=0.0, neginf=0.0)
+        out[~fast] = unscaled(s, sigma_max(X @ X.transpose(0, 2, 1)))   # NaN stays NaN via s
     return out
 
 

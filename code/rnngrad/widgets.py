@@ -28,11 +28,9 @@ FIGSIZE = (6.4, 3.6)
 #: Fixed margins (fractions of the figure), wide enough for log tick labels on the left and
 #: a second axis's label on the right.
 MARGINS = dict(left=0.13, right=0.87, bottom=0.15, top=0.88)
-#: For plots with a twin axis and the legend outside, right of it: a wider figure, the same
-#: axes in inches.
+#: For plots with a twin axis and the legend outside, right of it: a wider figure (the axes
+#: keep their size in inches, see Explorer.margins).
 WIDE_FIGSIZE = (7.6, 3.6)
-WIDE_MARGINS = dict(MARGINS, left=MARGINS["left"] * FIGSIZE[0] / WIDE_FIGSIZE[0],
-                    right=MARGINS["right"] * FIGSIZE[0] / WIDE_FIGSIZE[0])
 
 
 @dataclass(frozen=True)
@@ -86,10 +84,17 @@ class Explorer:
     main: str
     continuous: bool = False
     figsize: tuple = field(default=FIGSIZE)
-    margins: dict = field(default_factory=lambda: dict(MARGINS))
 
     def defaults(self) -> dict:
         return {name: c.value for name, c in self.controls.items()}
+
+    @property
+    def margins(self) -> dict:
+        """MARGINS for FIGSIZE; a wider figure keeps the axes' size and position in inches and
+        gains the extra width on the right."""
+        width = self.figsize[0]
+        return dict(MARGINS, left=MARGINS["left"] * FIGSIZE[0] / width,
+                    right=MARGINS["right"] * FIGSIZE[0] / width)
 
     def canvas(self):
         """A Figure to draw this explorer into again and again (no pyplot state), with fixed
@@ -305,7 +310,7 @@ def state_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
          "inputs": Control("input", "noise", options=tuple(dynamics.INPUT_KINDS))},
         functools.partial(dynamics.state_trajectories, n=n, T=T, seed=seed),
         lambda traj, ax, **_: plots.plot_state_trajectories(traj, ax=ax), main="scale",
-        figsize=WIDE_FIGSIZE, margins=WIDE_MARGINS)
+        figsize=WIDE_FIGSIZE)
 
 
 @explorer
@@ -354,7 +359,7 @@ def gate_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
          "inputs": Control("input", "noise", options=tuple(cell.INPUT_KINDS))},
         functools.partial(cell.gate_trajectories, n=n, T=T, seed=seed),
         lambda traj, ax, **_: plots.plot_gate_trajectories(traj, ax=ax), main="forget_bias",
-        figsize=WIDE_FIGSIZE, margins=WIDE_MARGINS)
+        figsize=WIDE_FIGSIZE)
 
 
 @explorer
