@@ -1,37 +1,31 @@
 # The course's commands. `make book` and `make test` are the two set-up commands of the README:
 # each creates .venv from requirements.txt on first use (and again when it changes).
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+.DEFAULT_GOAL := help
+# The venv (.venv, with a kernel spec), `make lab` and one BLAS thread: shared with the
+# student archive.
+include tools/lab.mk
+
 PORT   ?= 8000
 JB     := $(BIN)/jupyter-book
 CODE   := $(wildcard code/rnngrad/*.py) code/pyproject.toml
 VENDOR := tools/vendor
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help book test unit nbval browser binder-test vendor serve notebooks clean experiment bench student
+.PHONY: help book test unit slow nbval browser binder-test vendor serve notebooks clean experiment bench student lab
 
 help:
 	@echo "make book       build the HTML book strictly into _build/html (creates .venv)"
+	@echo "make lab        JupyterLab on your own copy of the notebooks (lab/; creates .venv)"
 	@echo "make test       run every test: unit/property tests, nbval, the strict build, browser tests"
 	@echo "make browser    build, then check every page in headless Chromium (tests/browser)"
 	@echo "make binder-test  build a fresh venv the way Binder does and run every notebook in it"
 	@echo "make vendor     install the pinned JavaScript the pages serve themselves (npm ci)"
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
-	@echo "make student    the student edition (no solutions) into _build/student/"
+	@echo "make student    the student edition (no solutions) into _build/student/, with an archive to hand out"
 	@echo "make experiment chapter 9's training sweep (about 5 minutes), writes book/data/"
 	@echo "make bench      time the explorers, the models, the lag curves, every chapter and make book"
-
-$(STAMP): requirements.txt code/pyproject.toml
-	@test -n "$(PYTHON)" || { echo "error: python3.11 (or python3) not found"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e code/
-	touch $(STAMP)
 
 # Jupyter Book's execution cache keys on the notebooks' own code, not on code/rnngrad:
 # when the package changes, drop the cache and the doctrees so every page re-executes.
@@ -60,7 +54,11 @@ book: $(STAMP) _build/.rnngrad-stamp _build/.ext-stamp vendor
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or: make serve)"
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/binder
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/binder -m "not slow"
+
+# The slow tests: the student edition built and every student notebook run in a fresh kernel.
+slow: $(STAMP)
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/binder -m slow
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg book
@@ -73,7 +71,7 @@ browser: book
 binder-test: $(STAMP)
 	$(BIN)/python -m pytest tests/binder
 
-test: unit nbval book browser
+test: unit slow nbval book browser
 
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)

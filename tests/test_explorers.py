@@ -84,6 +84,28 @@ def test_static_html_has_one_visible_frame_per_position_and_is_deterministic():
     assert all('alt="gradient norm vs lag, simple RNN, ‖W_rec‖₂ = ' in i for i in imgs)
     assert 'max="5"' in html and "<script>" in html
     assert spec.static_html(5, key="t") == html
-    static = widgets.lag_explorer.static(frames=3)
-    assert static._repr_html_().count("<img ") == 4 and "lag_explorer" in repr(static)
+    plt.close("all")
+
+
+def test_live_view_displays_with_a_stand_in_for_places_without_a_kernel():
+    """The explorer cell's one output: the widget for a kernel, and for JupyterLab before the
+    cell runs (or an untrusted notebook) and the website's build, one picture (the default
+    setting, the same PNG the live view shows first) with the declaration's name and call."""
+    import base64
+    import html
+    import json
+    import re
+
+    view = widgets.lag_explorer(n=8)
+    bundle = view._repr_mimebundle_()
+    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"}
+    assert "VBox" not in bundle["text/plain"] and "kernel" in bundle["text/plain"]
+    stand_in = bundle["text/html"]
+    assert stand_in.count("<img ") == 1 and "hidden" not in stand_in and "<script" not in stand_in
+    name = re.search(r'data-rnngrad-explorer="([^"]+)"', stand_in).group(1)
+    call = json.loads(html.unescape(re.search(r'data-rnngrad-call="([^"]*)"', stand_in).group(1)))
+    assert (name, call) == ("lag_explorer", {"args": [], "kwargs": {"n": 8}})
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', stand_in).group(1))
+    spec = widgets.EXPLORERS["lag_explorer"](n=8)
+    assert png == spec.png(spec.canvas())
     plt.close("all")

@@ -355,3 +355,109 @@ def test_quizzes_render(edition):
         assert "document.querySelectorAll(\".quiz-q\")" in page
         assert '<span class="math notranslate nohighlight">' in page
         assert "**Question" not in page and "Question 1." in page
+
+
+# --------------------------------------------------------------------------- edition-only text
+
+
+def test_edition_text_keeps_one_edition_each():
+    page = ("Both.\n<!-- full-edition -->\nFull only.\n<!-- /full-edition -->\n"
+            "<!-- student-edition\nStudent only.\n-->\nBoth again.\n")
+    assert se.edition_text(page) == "Both.\nStudent only.\nBoth again.\n"
+    assert "Student only" not in page.replace("<!-- student-edition\nStudent only.\n-->", "")
+
+
+def test_no_edition_markers_left(edition):
+    for path in edition.rglob("*"):
+        if path.suffix in (".ipynb", ".md", ".html"):
+            text = path.read_text(encoding="utf-8")
+            assert "full-edition" not in text and "student-edition" not in text, path
+
+
+# --------------------------------------------------------------------------- what students run
+
+
+def test_every_data_file_a_notebook_reads_is_in_the_edition(edition):
+    data = sorted(p.name for p in (ROOT / "book" / "data").iterdir())
+    assert data and sorted(p.name for p in (edition / "notebooks" / "data").iterdir()) == data
+
+
+@pytest.fixture(scope="module")
+def archive(edition, tmp_path_factory):
+    import zipfile
+
+    zip_path = edition / f"{se.ARCHIVE_NAME}.zip"
+    dest = tmp_path_factory.mktemp("archive")
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(dest)
+    return dest / se.ARCHIVE_NAME
+
+
+def test_archive_is_a_project_students_can_run(archive, edition):
+    import subprocess
+
+    for name in ("Makefile", "README.md", "requirements.txt", "runtime.txt", "postBuild",
+                 "tools/lab.mk", "code/pyproject.toml", "code/rnngrad/__init__.py",
+                 "code/rnngrad/exercises.py", "book/data/long_range_results.csv"):
+        assert (archive / name).is_file(), name
+    notebooks = sorted(p.name for p in (edition / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) >= 10
+    assert sorted(p.name for p in (archive / "book").glob("*.ipynb")) == notebooks
+    assert (archive / "requirements.txt").read_bytes() == (ROOT / "requirements.txt").read_bytes()
+    assert not list(archive.rglob("instructor_guide*")) and not list(archive.rglob("*.pyc"))
+    # `make lab` in the unpacked archive: a venv, the package, the kernel, then JupyterLab
+    # on lab/ (dry run: nothing is installed here).
+    plan = subprocess.run(["make", "-n", "lab"], cwd=archive, capture_output=True, text=True,
+                          check=True).stdout
+    for step in ("-m venv .venv", "-r requirements.txt", "-e code/", "ipykernel install",
+                 "jupyter lab --ServerApp.root_dir=lab"):
+        assert step in plan, (step, plan)
+
+
+def test_archive_holds_no_solution(archive, oracle):
+    leaks = []
+    for path in archive.rglob("*"):
+        text = _text_of(path) if path.is_file() else None
+        if text is None or path.suffix == ".py":   # the package's code is not a solution
+            continue
+        found = _ngrams(_tokens(text)) & oracle["ngrams"]
+        if found:
+            leaks.append(f"{path.relative_to(archive)}: {' '.join(sorted(found)[0])!r}")
+    assert not leaks, leaks
+
+
+def test_answer_key_has_every_solution(edition):
+    key = (edition.parent / "answer_key.md").read_text(encoding="utf-8")
+    for snippet in ("def balanced_chain", "By induction", "w = 4.4: from x = 1/2"):
+        assert snippet in key, snippet
+    labels = set()
+    for path in _book_pages():
+        text = "\n".join(src for kind, src, _, _ in _cells(path) if kind == "markdown")
+        labels |= set(re.findall(r"\{solution(?:-start)?\}[ \t]+([\w-]+)", text))
+    assert len(labels) >= 30
+    missing = [label for label in sorted(labels) if label not in key]
+    assert not missing, missing
+
+
+@pytest.mark.slow
+def test_every_student_notebook_runs(edition):
+    """The student notebooks executed in a fresh kernel each, as a student's Run All: no
+    cell may fail (a solution cell removed while a later cell needs its result, a data file
+    left out of the edition, a check cell that raises on the unanswered ``answer = None``)."""
+    import nbclient
+
+    failures = []
+    folder = edition / "notebooks"
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                         resources={"metadata": {"path": str(folder)}})
+        try:
+            client.execute()
+        except Exception as err:       # CellExecutionError, timeouts, dead kernels
+            failures.append(f"{path.name}: {type(err).__name__}: {str(err)[-800:]}")
+            continue
+        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+        if errors:
+            failures.append(f"{path.name}: {errors[0].ename}: {errors[0].evalue}")
+    assert not failures, "\n\n".join(failures)

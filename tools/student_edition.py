@@ -16,6 +16,19 @@ writes
   repository (``--branch``; ``--repository`` for another repository); its title says
   "student edition".
 
+* ``_build/student/rnn-gradients-student.zip``: the archive to hand out. Unpacked, it is a
+  small project of its own: ``book/`` (the student notebooks and the data they read),
+  ``code/`` (the package ``rnngrad``), ``requirements.txt``, ``runtime.txt`` and ``postBuild``
+  (so the folder also works as a Binder repository), and a ``Makefile`` whose ``make lab``
+  creates a virtual environment and opens JupyterLab on a working copy of the notebooks, as
+  the course's own ``make lab`` does (``tools/lab.mk``); its README says how.
+* ``_build/answer_key.md`` (outside the edition: it is for the teacher): every removed
+  solution, page by page, in the order of the book.
+
+Pages may hold text for one edition only, between HTML comments (invisible in both):
+``<!-- full-edition -->`` … ``<!-- /full-edition -->`` is removed from the student edition,
+and ``<!-- student-edition`` … ``-->`` is uncommented in it.
+
 The staging copy (``_build/student-src/``: stripped sources, a generated ``_config.yml``
 and ``_toc.yml``, links to ``_ext/`` and the vendored JavaScript) is built in place and is
 not part of the edition. Pages for teachers (``TEACHER_ONLY``) are left out of the edition.
@@ -30,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -137,16 +151,29 @@ def leftover_solutions(text: str) -> list[str]:
     return re.findall(r"\{solution(?:-start|-end)?\}", text)
 
 
+_FULL_ONLY = re.compile(r"<!-- full-edition -->.*?<!-- /full-edition -->\n?", re.S)
+_STUDENT_ONLY = re.compile(r"<!-- student-edition\n(.*?)-->\n?", re.S)
+
+
+def edition_text(text: str) -> str:
+    """The student edition's version of a page: full-edition blocks removed, student-edition
+    blocks uncommented."""
+    return _STUDENT_ONLY.sub(r"\1", _FULL_ONLY.sub("", text))
+
+
 def _strip_file(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     if src.suffix == ".ipynb":
         nb = strip_notebook(nbformat.read(src, as_version=4))
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = edition_text(cell.source)
         text = "".join(c.source for c in nb.cells)
         if leftover_solutions(text):
             raise ValueError(f"{src}: solution markup left after stripping")
         nbformat.write(nb, dst)
     elif src.suffix == ".md":
-        text, gated = strip_markdown(src.read_text(encoding="utf-8"))
+        text, gated = strip_markdown(edition_text(src.read_text(encoding="utf-8")))
         if gated or leftover_solutions(text):
             raise ValueError(f"{src}: unbalanced or leftover solution markup")
         dst.write_text(text + "\n", encoding="utf-8")
@@ -155,28 +182,18 @@ def _strip_file(src: Path, dst: Path) -> None:
 
 
 def _skip(rel: Path, pages: set[str]) -> bool:
-    """Leave out checkpoints, caches, and pages (.ipynb, .md) that the student toc lacks."""
+    """Leave out checkpoints, caches, and pages (.ipynb, .md directly in book/) that the
+    student toc lacks. Files in book's subfolders (data, figures) are never pages: kept."""
     parts = set(rel.parts)
     if ".ipynb_checkpoints" in parts or "__pycache__" in parts or "_build" in parts:
         return True
-    return rel.suffix in (".ipynb", ".md") and str(rel.with_suffix("")) not in pages
+    is_page = rel.suffix in (".ipynb", ".md") and rel.parent == Path(BOOK)
+    return is_page and str(rel.with_suffix("")) not in pages
 
 
 def toc_pages(toc: dict) -> set[str]:
     """Every document of a toc, without extension (root, parts, chapters, sections)."""
-    pages = {str(Path(toc["root"]).with_suffix(""))}
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.add(str(Path(entry["file"]).with_suffix("")))
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("chapters"))
-    for part in toc.get("parts") or []:
-        walk(part.get("chapters"))
-    return pages
+    return set(toc_order(toc))
 
 
 def stage_sources(dest: Path) -> list[Path]:
@@ -192,6 +209,81 @@ def stage_sources(dest: Path) -> list[Path]:
         _strip_file(src, dest / rel)
         written.append(dest / rel)
     return written
+
+
+def answer_key(pages: list[str]) -> str:
+    """Markdown: every solution removed from the student edition, page by page (``pages``
+    without extension, in the order of the book)."""
+    out = ["# Answer key\n",
+           "Every solution removed from the student edition (tools/student_edition.py), "
+           "page by page. For the teacher: do not hand this out.\n"]
+    for page in pages:
+        src = next((ROOT / f"{page}{s}" for s in (".ipynb", ".md")
+                    if (ROOT / f"{page}{s}").is_file()), None)
+        if src is None:
+            continue
+        if src.suffix == ".ipynb":
+            removed = split_notebook(nbformat.read(src, as_version=4))[1]
+        else:
+            gone = split_markdown(src.read_text(encoding="utf-8"))[1]
+            removed = [nbformat.v4.new_markdown_cell(gone)] if gone.strip() else []
+        if not removed:
+            continue
+        out.append(f"## {src.relative_to(ROOT)}\n")
+        for cell in removed:
+            if cell.cell_type == "markdown":
+                out.append(cell.source.strip() + "\n")
+            else:
+                out.append("```python\n" + cell.source.strip() + "\n```\n")
+                text = "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
+                               for o in cell.get("outputs", []))
+                if text.strip():
+                    out.append("Output:\n\n```text\n" + text.strip() + "\n```\n")
+    return "\n".join(out)
+
+
+def toc_order(toc: dict) -> list[str]:
+    """The documents of a toc in reading order, without extension."""
+    order = [str(Path(toc["root"]).with_suffix(""))]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                order.append(str(Path(entry["file"]).with_suffix("")))
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts") or []:
+        walk(part.get("chapters"))
+    return order
+
+
+#: What the archive holds besides the notebooks: (source in the repository, name in the archive).
+ARCHIVE_FILES = [("requirements.txt", "requirements.txt"), ("runtime.txt", "runtime.txt"),
+                 ("postBuild", "postBuild"), ("tools/lab.mk", "tools/lab.mk"),
+                 ("tools/student/Makefile", "Makefile"), ("tools/student/README.md", "README.md"),
+                 ("code/pyproject.toml", "code/pyproject.toml")]
+ARCHIVE_NAME = "rnn-gradients-student"
+
+
+def write_archive(notebooks: Path, zip_path: Path) -> list[str]:
+    """The archive to hand out (see the module's docstring). Returns the names it holds."""
+    files = [(ROOT / src, name) for src, name in ARCHIVE_FILES]
+    files += [(p, str(Path("code") / p.relative_to(ROOT / "code")))
+              for p in sorted((ROOT / "code" / "rnngrad").rglob("*.py"))]
+    files += [(p, str(Path(BOOK) / p.relative_to(notebooks)))
+              for p in sorted(notebooks.rglob("*")) if p.is_file()]
+    names = []
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for src, name in files:
+            arcname = f"{ARCHIVE_NAME}/{name}"
+            info = zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0))
+            info.external_attr = (0o755 if src.name == "postBuild" else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, src.read_bytes())
+            names.append(arcname)
+    return names
 
 
 def student_toc() -> dict:
@@ -268,14 +360,20 @@ def build(out: Path, stage_dir: Path, branch: str = "student", quiet: bool = Fal
     out.mkdir(parents=True)
     shutil.copytree(stage_dir / "_build" / "html", out / "html")
     shutil.copytree(stage_dir / BOOK, out / "notebooks")
+    write_archive(out / "notebooks", out / f"{ARCHIVE_NAME}.zip")
+    key = out.parent / "answer_key.md"
+    key.write_text(answer_key(toc_order(student_toc())), encoding="utf-8")
     (out / "README.txt").write_text(
         "Student edition of the course, without solutions (tools/student_edition.py).\n"
         "html/       the site: open html/index.html or publish the folder.\n"
         "notebooks/  the notebooks to hand out; for Binder, publish them as book/ on the\n"
-        f"            branch '{branch}' of the course repository (see the instructor guide).\n",
+        f"            branch '{branch}' of the course repository (see the instructor guide).\n"
+        f"{ARCHIVE_NAME}.zip  the notebooks with the package and a `make lab`, to hand out\n"
+        "            (students unpack it and follow its README).\n",
         encoding="utf-8")
     if not quiet:
-        print(f"student edition in {out} ({time.monotonic() - t0:.0f} s): html/ and notebooks/")
+        print(f"student edition in {out} ({time.monotonic() - t0:.0f} s): html/, notebooks/ "
+              f"and {ARCHIVE_NAME}.zip; the answer key (for the teacher) is {key}")
 
 
 def main(argv=None) -> None:

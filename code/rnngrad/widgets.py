@@ -192,16 +192,21 @@ class Explorer:
             "imgs.forEach(function(im,j){im.hidden=(j!==k);});out.textContent=labels[k];});"
             "})();</script></div>")
 
-    def widget(self) -> w.VBox:
-        """The live view: the controls above an Output redrawn on every change."""
+    def widget(self, source: tuple[str, tuple, dict] | None = None) -> ExplorerView:
+        """The live view: the controls above an Output redrawn on every change.
+
+        ``source`` (name, args, kwargs) names the declaration this explorer came from; the
+        view's stand-in for places without a kernel records it (see :class:`ExplorerView`)."""
         from IPython.display import Image, display
 
         controls = {name: c.widget(self.continuous) for name, c in self.controls.items()}
         out = w.Output()
         fig = self.canvas()
+        first: list[bytes] = []
 
         def update(_change=None):
             png = self.png(fig, **{name: c.value for name, c in controls.items()})
+            first[:] = first or [png]
             with out:
                 out.clear_output(wait=True)
                 display(Image(data=png, format="png"))
@@ -209,7 +214,48 @@ class Explorer:
         for c in controls.values():
             c.observe(update, names="value")
         update()
-        return w.VBox([w.HBox(list(controls.values())), out])
+        return ExplorerView([w.HBox(list(controls.values())), out],
+                            stand_in=_stand_in(self, first[0], source))
+
+
+class ExplorerView(w.VBox):
+    """An explorer's live view, displayed with a stand-in for where no kernel runs.
+
+    Its display data holds three representations: the widget (what a running kernel shows),
+    ``text/html`` with the picture at the default setting (what JupyterLab shows before the
+    cell is run, or in a notebook it does not trust), and a line of plain text. The book's
+    build replaces the stand-in by the kernel-free explorer of the website
+    (``_ext/explorers.py``, which finds it by its ``data-rnngrad-explorer`` attribute)."""
+
+    def __init__(self, children, *, stand_in: str):
+        super().__init__(children)
+        self._stand_in = stand_in
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = self._stand_in
+        bundle["text/plain"] = "An explorer: run this cell in a Python kernel to move its controls."
+        return bundle
+
+
+def _stand_in(spec: Explorer, png: bytes, source: tuple[str, tuple, dict] | None) -> str:
+    """The ``text/html`` stand-in of a live view: the default picture, a hint, and (when the
+    explorer was built by a registered function) its name and arguments as data attributes."""
+    import base64
+    import html
+    import json
+
+    data = base64.b64encode(png).decode("ascii")
+    attrs = ""
+    if source is not None:
+        name, args, kwargs = source
+        call = json.dumps({"args": [str(a) for a in args], "kwargs": kwargs}, sort_keys=True)
+        attrs = (f' data-rnngrad-explorer="{html.escape(name)}"'
+                 f' data-rnngrad-call="{html.escape(call)}"')
+    return (f'<div class="rnngrad-explorer"{attrs}>'
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(spec.title)}">'
+            "<p><em>Run this cell in a Python kernel to move the explorer's controls.</em></p>"
+            "</div>")
 
 
 def _palette_png(buf):
@@ -228,38 +274,19 @@ def _fmt(v) -> str:
     return f"{v:g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
-class StaticHTML:
-    """HTML for a notebook output (``text/html``), with a short plain-text stand-in."""
-
-    def __init__(self, html: str, text: str):
-        self.html, self.text = html, text
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return self.text
-
-
 #: name → the function that declares it (``EXPLORERS["lag_explorer"](n=8)`` is an Explorer).
 EXPLORERS: dict[str, Callable[..., Explorer]] = {}
 
 
-def explorer(declare: Callable[..., Explorer]) -> Callable[..., w.VBox]:
+def explorer(declare: Callable[..., Explorer]) -> Callable[..., ExplorerView]:
     """Register ``declare`` and return the function that builds its live widget."""
     EXPLORERS[declare.__name__] = declare
 
     @functools.wraps(declare)
-    def build(*args, **kwargs) -> w.VBox:
-        return declare(*args, **kwargs).widget()
-
-    def static(*args, frames: int = 12, **kwargs) -> StaticHTML:
-        spec = declare(*args, **kwargs)
-        return StaticHTML(spec.static_html(frames, key=declare.__name__),
-                          f"<static {declare.__name__}: {frames} frames of {spec.main}>")
+    def build(*args, **kwargs) -> ExplorerView:
+        return declare(*args, **kwargs).widget(source=(declare.__name__, args, kwargs))
 
     build.spec = declare
-    build.static = static
     return build
 
 
