@@ -383,7 +383,7 @@ def test_ch6_ex4(capsys):
     rejects(capsys, "ch6-ex-4", gaps[::-1], "reverse order")
     rejects(capsys, "ch6-ex-4", 100 * np.array(gaps), "percentages")
     rejects(capsys, "ch6-ex-4", gaps[:4], "shape (5,)")
-    rejects(capsys, "ch6-ex-4", [gaps[0], gaps[1], gaps[2], gaps[3], 0.5], "weight scale(s) 4")
+    rejects(capsys, "ch6-ex-4", [gaps[0], gaps[1], gaps[2], gaps[3], 0.5], "weight scale 4 differs")
 
 
 # --------------------------------------------------------------------------- chapter 7
@@ -505,3 +505,153 @@ def test_ch9_ex3(capsys):
     rejects(capsys, "ch9-ex-3", eig[np.argmax(np.abs(eig))].real, "real part")
     rejects(capsys, "ch9-ex-3", 1.0, "differs")
 
+
+
+# --------------------------------------------------------------------------- wording of messages
+
+
+def _ch8_k():
+    return np.array([np.log(1e-8) / np.log(1 / (1 + np.exp(-b))) for b in (0, 1, 3, 5)])
+
+
+def test_sentence_capitalises_words_not_symbols():
+    s = exercises._sentence
+    assert s("your answer is text") == "Your answer is text"
+    assert s("a ratio of two norms is positive.") == "A ratio of two norms is positive."
+    assert s("at θ = 1 the gradient") == "At θ = 1 the gradient"
+    for symbol in ("k* is positive", "b' still holds the bias", "g = 20 is outside", "x_t is",
+                   "ln ε is negative", "e^{b_f} steps", "k is a lag", "np.linalg.eigvals(W)",
+                   "σ(b_f) is", "‖W_rec‖₂ is 16", "`augment(params)` should", "4 is 1/γ"):
+        assert s(symbol) == symbol
+
+
+def test_symbols_at_the_start_keep_their_case(capsys):
+    """Class report: "K* is positive", "B' still holds": a symbol was capitalised."""
+    out = rejects(capsys, "ch8-ex-1", -_ch8_k(), "positive")
+    assert "K*" not in out and "k*" in out
+    twice = lambda p: rnn.RNNParams(p.W_rec, np.column_stack([p.W_in, p.b]), p.b, p.activation)  # noqa: E731
+    out = rejects(capsys, "ch2-ex-3", twice, "added twice")
+    assert "B'" not in out and "b'" in out
+    out = rejects(capsys, "ch1-ex-4", 20.0, "outside")
+    assert "G = 20" not in out and "g = 20" in out
+
+
+def _message_literals():
+    """(line, text, literal text) of every message a checker can print: the first argument
+    of _Wrong(…) and of problems.append(…), and the `what` phrase of _number/_array/_as_matrix
+    (messages begin with it). In `text` a placeholder is kept as '{expression}'; the literal
+    text leaves placeholders out."""
+    import ast
+
+    source = Path(exercises.__file__).read_text(encoding="utf-8")
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        index = {"_Wrong": 0, "append": 0, "_number": 1, "_array": 2, "_as_matrix": 2}.get(name)
+        if index is None or len(node.args) <= index:
+            continue
+        arg = node.args[index]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            out.append((node.lineno, arg.value, arg.value))
+        elif isinstance(arg, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else
+                           "{" + ast.unparse(v.value) + "}" for v in arg.values)
+            literal = "".join(v.value for v in arg.values if isinstance(v, ast.Constant))
+            out.append((node.lineno, text, literal))
+    return out
+
+
+def test_every_message_starts_with_a_word():
+    """No message starts with a symbol, a number or code (which a capital would change or a
+    reader would misread); placeholders at the start hold phrases that start with a word."""
+    literals = _message_literals()
+    assert len(literals) > 100
+    starts_with_phrase = {"{what}", "{at}", "{which}", "{_a(answer)}"}
+    bad = []
+    for line, text, _ in literals:
+        first = text.split(" ", 1)[0]
+        if any(first.startswith(p) for p in starts_with_phrase):
+            continue
+        if not re.fullmatch(r"[a-z]{2,}[,:;]?|a|no", first):
+            bad.append((line, text[:50]))
+    assert not bad, bad
+    assert not [t for _, _, t in literals if "(s)" in t or "(es)" in t], "plurals by count"
+
+
+def test_counts_agree_with_their_nouns(capsys, ch1_ex3):
+    """Class report: "1 of your entries are not finite"."""
+    one = ch1_ex3.copy()
+    one[1, 2] = np.nan
+    out = rejects(capsys, "ch1-ex-3", one, "1 entry that is not finite")
+    assert "entries are" not in out
+    two = ch1_ex3.copy()
+    two[0, :2] = np.inf
+    rejects(capsys, "ch1-ex-3", two, "2 entries that are not finite")
+
+    def nan_at_diagonal(p, tr, ys):
+        M = loss_step_norms(p, tr, ys)
+        M[0, 0] = np.nan
+        return M
+
+    rejects(capsys, "ch3-ex-3", nan_at_diagonal, "1 entry that is not finite")
+    k = _ch8_k()
+    out = rejects(capsys, "ch8-ex-1", [k[0], k[1], k[2], 2000], "for b_f = 5 differs")
+    assert "(s)" not in out
+    rejects(capsys, "ch8-ex-1", [1.0, 1.0, k[2], k[3]], "for b_f = 0 and 1 differ")
+    gaps = [gradients.cell_path_gap(*gradients.random_lstm_trace(
+        n=8, T=21, forget_bias=1.0, weight_scale=ws, seed=0)).rel_diff[20]
+        for ws in (0.25, 0.5, 1.0, 2.0, 4.0)]
+    out = rejects(capsys, "ch6-ex-4", gaps[:4] + [0.5], "your value for the weight scale 4 differs")
+    assert "(s)" not in out
+    rejects(capsys, "ch6-ex-4", gaps[:3] + [0.5, 0.5],
+            "your values for the weight scales 2 and 4 differ")
+    keep = sorted(exercises._ch4_ex4_reference())
+    out = rejects(capsys, "ch4-ex-4", keep[:-1], "missing 1 threshold that keeps")
+
+
+def test_types_are_named_with_their_article(capsys):
+    rejects(capsys, "ch3-ex-2", 3, "expected a function", "got an int")
+    rejects(capsys, "ch4-ex-3", np.eye(2), "got a NumPy array")
+    p = rnn.init(3, 2, rng=np.random.default_rng(0))
+    out = rejects(capsys, "ch2-ex-3", augment(p), "you gave its result (an rnn.RNNParams)")
+    assert "a RNNParams" not in out
+    assert exercises._a(lstm.LSTMParams) == "an lstm.LSTMParams"
+    assert exercises._a(deepnet.DeepNetParams) == "a deepnet.DeepNetParams"
+    assert exercises._a(np.float64(1.0)) == "a NumPy float64"
+    assert exercises._a(1.0) == "a float" and exercises._a({}) == "a dict"
+
+
+def test_dicts_sets_and_text_in_lists_are_named(capsys):
+    """Class report: a dict or a set got "(a list of lists of unequal length?)"."""
+    k = _ch8_k()
+    by_bias = dict(zip((0, 1, 3, 5), k))
+    out = rejects(capsys, "ch8-ex-1", by_bias, "your answer is a dict", "list or a NumPy array",
+                  "in the order")
+    assert "unequal length" not in out
+    out = rejects(capsys, "ch8-ex-1", set(k), "your answer is a set", "no order")
+    assert "unequal length" not in out
+    out = rejects(capsys, "ch1-ex-4", {10.0}, "your answer is a set;", "that number itself")
+    assert "unequal length" not in out
+    rejects(capsys, "ch1-ex-4", {"g": 10.0}, "your answer is a dict", "that number itself")
+    rejects(capsys, "ch4-ex-4", {0.1: True, 1000: False}, "your answer is a dict")
+    rejects(capsys, "ch8-ex-1", [str(x) for x in k], "text", "does not evaluate")
+    rejects(capsys, "ch8-ex-1", [k[0], None, k[2], k[3]], "None")
+    rejects(capsys, "ch1-ex-3", [[1, 2, 3], [4, 5]], "unequal length")
+    rejects(capsys, "ch1-ex-4", (x for x in [1.0]), "a generator")
+
+
+def test_ch8_ex1_rounded_down_gets_the_off_by_one(capsys):
+    """Class report: k* rounded down got only "your k* … differ(s)"; ch9-ex-1 names it."""
+    k = _ch8_k()
+    out = rejects(capsys, "ch8-ex-1", np.floor(k), "rounded down", "still just above",
+                  "one step later")
+    assert "differ" not in out
+    assert "b_f = 0 and 1" in out                 # at b_f = 3 and 5 the floor is within 0.5 %
+    rejects(capsys, "ch8-ex-1", [np.floor(k[0]), k[1], k[2], k[3]], "b_f = 0 is rounded down")
+    accepts(capsys, "ch8-ex-1", [np.ceil(k[0]), k[1], k[2], k[3]])     # mixing is fine
+    real = [np.log(1e-3) / np.log(sigmoid(b)) for b in (2.0, 5.0)]
+    rejects(capsys, "ch9-ex-1", [np.floor(real[0]), np.ceil(real[1])], "b_f = 2",
+            "one step later")
+    accepts(capsys, "ch9-ex-1", [np.ceil(real[0]), real[1]])

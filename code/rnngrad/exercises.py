@@ -23,6 +23,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
+import types
 from typing import Callable
 
 import numpy as np
@@ -54,9 +56,65 @@ def _not_yet(label: str, message: str) -> bool:
     return False
 
 
+#: Lower-case words that are mathematical names, not English: never capitalised.
+_MATH_WORDS = frozenset({"ln", "log", "exp", "max", "min", "diag", "tanh", "sin", "cos", "np"})
+
+
 def _sentence(text: str) -> str:
-    """Capitalize a message's first letter (ASCII only: θ, σ and ‖ stay as they are)."""
-    return text[:1].upper() + text[1:] if text[:1].isascii() else text
+    """Capitalise a message's first letter when its first word is an English word.
+
+    Messages are written in lower case so that they can also follow a colon. The first word
+    is capitalised only when it is a lower-case ASCII word (two letters or more, or "a")
+    followed by a space or by punctuation that ends a word; a mathematical symbol is left as
+    it is: "k* is positive", "b' is zero", "g = 20 …", "x_t …", "ln ε …", "σ(b_f) …",
+    "‖W‖₂ …" keep their case. (The checkers' messages begin with English words anyway; this
+    keeps a symbol intact should one ever come first.)
+    """
+    match = re.match(r"[a-z]+(?=[ ,;:!?)]|\.(?:\s|$)|$)", text)
+    if not match:
+        return text
+    word = match.group()
+    if (len(word) == 1 and word != "a") or word in _MATH_WORDS:
+        return text
+    return text[:1].upper() + text[1:]
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 entry', '3 entries': a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def _listing(items) -> str:
+    """'0', '0 and 1', '0, 1 and 5'."""
+    items = [str(x) for x in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _a(obj_or_type) -> str:
+    """The type of an answer with its article, as a student reads it: 'an int', 'a NumPy
+    array', 'an rnn.RNNParams', 'a dict'."""
+    t = obj_or_type if isinstance(obj_or_type, type) else type(obj_or_type)
+    known = {int: "an int", float: "a float", complex: "a complex number", bool: "a bool",
+             str: "a string", bytes: "a bytes object", list: "a list", tuple: "a tuple",
+             dict: "a dict", set: "a set", frozenset: "a frozenset", np.ndarray: "a NumPy array",
+             type(None): "None", types.FunctionType: "a function",
+             types.GeneratorType: "a generator", range: "a range"}
+    if t in known:
+        return known[t]
+    module = t.__module__.rsplit(".", 1)[-1]
+    if t.__module__.startswith("rnngrad."):               # rnn.RNNParams, lstm.LSTMParams, …
+        name = f"{module}.{t.__qualname__}"
+        first = module
+    elif t.__module__.startswith("numpy"):                 # np.float64, np.int64, …
+        name = first = f"NumPy {t.__name__}"
+        first = "NumPy"
+    else:
+        name = first = t.__qualname__
+    # "an" before a vowel sound: a vowel letter, or an abbreviation read letter by letter
+    # whose first letter is said with a vowel (rnn, lstm, RNN, LSTM, SVD, …).
+    abbreviation = first in {"rnn", "lstm"} or (len(first) > 1 and first[:2].isupper())
+    vowel = first[:1].lower() in ("aefhilmnorsx" if abbreviation else "aeiou")
+    return f"{'an' if vowel else 'a'} {name}"
 
 
 def _run(label: str, body: Callable[[], str]) -> bool:
@@ -91,26 +149,69 @@ def _reject_kinds(answer, what: str) -> None:
         raise _Wrong(f"your answer is {answer}; the exercise asks for {what}.")
 
 
-def _real_array(answer, what: str, real_phrase: str) -> np.ndarray:
-    """The answer as a float array; complex numbers and ragged lists are told apart."""
+_NOT_FOUND = object()
+
+
+def _leaf(answer, kinds: tuple, depth: int = 0):
+    """The first entry of a (nested) list or tuple that is one of `kinds`, or _NOT_FOUND."""
+    if isinstance(answer, kinds):
+        return answer
+    if isinstance(answer, (list, tuple)) and depth < 4:
+        for item in answer:
+            found = _leaf(item, kinds, depth + 1)
+            if found is not _NOT_FOUND:
+                return found
+    return _NOT_FOUND
+
+
+def _real_array(answer, what: str, one_number: bool, ordered: bool = True) -> np.ndarray:
+    """The answer as a float array. What cannot be read is named: a dict, a set, text or None
+    inside a list, nested lists of unequal length, complex numbers, any other type."""
+    if one_number:
+        form = "put that number itself into `answer`"
+    else:
+        form = ("give a list or a NumPy array, in the order the exercise gives" if ordered
+                else "give a list, a set or a NumPy array")
+    if isinstance(answer, dict):
+        raise _Wrong(f"your answer is a dict; the exercise asks for {what}: {form} (the checker "
+                     "does not read a dict's keys).")
+    if isinstance(answer, (set, frozenset)) and (ordered or one_number):
+        unordered = "" if one_number else ", which has no order"
+        raise _Wrong(f"your answer is {_a(answer)}{unordered}; the exercise asks for {what}: "
+                     f"{form}.")
+    text = _leaf(answer, (str, bytes))
+    if text is not _NOT_FOUND:
+        raise _Wrong(f"your answer contains text ({text!r:.40}); give numbers, not strings (the "
+                     "checker does not evaluate text).")
+    if _leaf(answer, (type(None),)) is not _NOT_FOUND:
+        raise _Wrong(f"your answer contains None; replace it by a number ({what}).")
     try:
         raw = np.asarray(answer)
     except (TypeError, ValueError):
         raw = None
     if raw is not None and np.iscomplexobj(raw):
-        raise _Wrong(f"your answer is complex; {what} {real_phrase}.")
+        phrase = "is a real number" if one_number else "holds real numbers"
+        raise _Wrong(f"your answer is complex; {what} {phrase}.")
     try:
         return np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
-        raise _Wrong(f"your answer ({type(answer).__name__}) cannot be read as {what} "
-                     "(a list of lists of unequal length?).") from None
+        pass
+    if isinstance(answer, (list, tuple)):
+        odd = _leaf(answer, (dict, set, frozenset, types.FunctionType))
+        if odd is not _NOT_FOUND:
+            raise _Wrong(f"your answer contains {_a(odd)}; {what} holds numbers only.")
+        raise _Wrong(f"your answer, {_a(answer)} of lists of unequal length (or of lists and "
+                     f"numbers mixed), cannot be read as {what}: every row needs the same number "
+                     "of entries.")
+    raise _Wrong(f"your answer, {_a(answer)}, cannot be read as {what}; "
+                 + ("give a number." if one_number else "give a list or a NumPy array."))
 
 
 def _number(answer, what: str = "a number") -> float:
     _reject_kinds(answer, what)
     if callable(answer):
         raise _Wrong(f"your answer is a function; call it and put {what} into `answer`.")
-    arr = _real_array(answer, what, "is a real number")
+    arr = _real_array(answer, what, one_number=True)
     if arr.size != 1:
         raise _Wrong(f"expected {what}, one number, but your answer has shape {arr.shape}.")
     x = float(arr.reshape(()))
@@ -120,12 +221,17 @@ def _number(answer, what: str = "a number") -> float:
     return x
 
 
-def _array(answer, shape: tuple, what: str, axes: str = "") -> np.ndarray:
+def _not_finite(count: int) -> str:
+    """'1 entry that is not finite', '3 entries that are not finite'."""
+    return f"{_count(count, 'entry', 'entries')} that {'is' if count == 1 else 'are'} not finite"
+
+
+def _array(answer, shape: tuple, what: str, axes: str = "", ordered: bool = True) -> np.ndarray:
     """A finite float array of the expected shape; says so if it is the transpose."""
     _reject_kinds(answer, what)
     if callable(answer):
         raise _Wrong(f"your answer is a function; call it and put {what} into `answer`.")
-    arr = _real_array(answer, what, "holds real numbers")
+    arr = _real_array(answer, what, one_number=False, ordered=ordered)
     where = f" ({axes})" if axes else ""
     if arr.shape != tuple(shape):
         if arr.ndim == 2 and arr.T.shape == tuple(shape):
@@ -134,7 +240,7 @@ def _array(answer, shape: tuple, what: str, axes: str = "") -> np.ndarray:
         raise _Wrong(f"{what} should have shape {tuple(shape)}{where}, yours has shape {arr.shape}.")
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise _Wrong(f"{int(bad.sum())} of your entries are not finite (NaN or inf): look for an "
+        raise _Wrong(f"your answer has {_not_finite(int(bad.sum()))} (NaN or inf): look for an "
                      "overflow, a division by zero or a logarithm of 0.")
     return arr
 
@@ -143,10 +249,10 @@ def _function(answer, signature: str, result_type: type | None = None) -> Callab
     _reject_kinds(answer, f"a function `{signature}`")
     if result_type is not None and isinstance(answer, result_type):
         raise _Wrong(f"this exercise checks a function `{signature}`, so that it can try it on "
-                     f"several networks; you gave its result (a {result_type.__name__}). "
+                     f"several networks; you gave its result ({_a(result_type)}). "
                      "Set `answer` to the function itself, without parentheses.")
     if not callable(answer):
-        raise _Wrong(f"expected a function `{signature}`, got a {type(answer).__name__}.")
+        raise _Wrong(f"expected a function `{signature}`, got {_a(answer)}.")
     return answer
 
 
@@ -175,14 +281,15 @@ def _as_matrix(value, shape: tuple, what: str) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise _Wrong(f"{what} should be an array of numbers, got {type(value).__name__}.") from None
+        raise _Wrong(f"{what} should be an array of numbers, got {_a(value)}.") from None
     if arr.shape != tuple(shape):
         if arr.ndim == 2 and arr.T.shape == tuple(shape):
             raise _Wrong(f"{what} has shape {arr.shape}, the expected one is {tuple(shape)}: "
                          "is it transposed?")
         raise _Wrong(f"{what} should have shape {tuple(shape)}, yours has shape {arr.shape}.")
-    if not np.all(np.isfinite(arr)):
-        raise _Wrong(f"{what} has entries that are not finite (NaN or inf).")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise _Wrong(f"{what} has {_not_finite(int(bad.sum()))} (NaN or inf).")
     return arr
 
 
@@ -274,13 +381,13 @@ def check_ch1_ex4(answer) -> bool:
                         "the factor passes 1 gives a sharper value.")
             return ""
         if abs(g - 4.0) < 0.25:
-            raise _Wrong("4 is 1/γ, where growth could begin if every unit sat at z = 0. The "
-                         "exercise asks where the *measured* factor per layer crosses 1.")
+            raise _Wrong("that is 1/γ = 4, where growth could begin if every unit sat at z = 0. "
+                         "The exercise asks where the *measured* factor per layer crosses 1.")
         if abs(g - 2.0) < 0.25:
             raise _Wrong("near g = 2 the bound's factor γ‖W_k‖₂ reaches 1; the exercise asks "
                          "where the *measured* factor per layer crosses 1.")
         if not CH1_SCALES[0] <= g <= CH1_SCALES[-1]:
-            raise _Wrong(f"g = {_fmt(g)} is outside the scales 4, 5, …, 14 of the exercise.")
+            raise _Wrong(f"your g = {_fmt(g)} is outside the scales 4, 5, …, 14 of the exercise.")
         f = _ch1_ex4_factor(g)
         side = "below" if f < 1 else "above"
         way = "larger" if f < 1 else "smaller"
@@ -316,21 +423,22 @@ def check_ch2_ex3(answer) -> bool:
             n, m = p.n, p.m
             aug = _call(fn, sig, p)
             if not isinstance(aug, rnn.RNNParams):
-                raise _Wrong(f"`{sig}` should return an rnn.RNNParams, it returned a "
-                             f"{type(aug).__name__}.")
+                raise _Wrong(f"your function `{sig}` should return an rnn.RNNParams; it "
+                             f"returned {_a(aug)}.")
             if aug.activation != p.activation:
                 raise _Wrong(f"the augmented network uses {aug.activation!r}, the original "
                              f"{p.activation!r}: keep the activation.")
             if aug.W_rec.shape != p.W_rec.shape or not _close(aug.W_rec, p.W_rec, 1e-12):
-                raise _Wrong("W_rec changed: only the input weights and the bias move.")
+                raise _Wrong("the augmented network's W_rec differs from the original's: only "
+                             "the input weights and the bias move.")
             if aug.W_in.shape != (n, m + 1):
-                raise _Wrong(f"W_in' should have shape ({n}, {m + 1}) for n = {n}, m = {m}; "
-                             f"yours has shape {aug.W_in.shape}.")
+                raise _Wrong(f"the augmented W_in' should have shape ({n}, {m + 1}) for n = {n}, "
+                             f"m = {m}; yours has shape {aug.W_in.shape}.")
             if _close(aug.b, p.b, 1e-12):
-                raise _Wrong("b' still holds the bias: it should be zero, otherwise the bias "
-                             "is added twice.")
+                raise _Wrong("your b' still holds the bias: it should be zero, otherwise the "
+                             "bias is added twice.")
             if np.any(aug.b != 0):
-                raise _Wrong("b' should be zero: the bias now lives in W_in'.")
+                raise _Wrong("your b' should be zero: the bias now lives in W_in'.")
             if _close(aug.W_in[:, 1:], p.W_in, 1e-12) and _close(aug.W_in[:, 0], p.b, 1e-12):
                 raise _Wrong("the bias is W_in's first column, but x'_t = [x_t; 1] has the "
                              "constant 1 last, so the bias is the last column.")
@@ -382,7 +490,8 @@ def check_ch2_ex4(answer) -> bool:
                 continue
             on_grid = any(abs(value - s) < 1e-9 for s in CH2_GRID)
             if not on_grid:
-                raise _Wrong(f"{_fmt(value)} ({act}) is not a point of the grid 0.5, 1, 1.5, …, 24.")
+                raise _Wrong(f"your value for {act}, {_fmt(value)}, is not a point of the grid "
+                             "0.5, 1, 1.5, …, 24.")
             frac = _ch2_saturated_fraction(float(value), act)
             if frac < 0.5:
                 raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} only {frac:.0%} of the {act} network's "
@@ -423,7 +532,8 @@ def check_ch3_ex2(answer) -> bool:
         for p, tr, dL, from_zero in _ch3_ex2_problems():
             out = _call(fn, sig, p, tr, dL)
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise _Wrong(f"`{sig}` should return two arrays, (W_rec block, W_in block).")
+                raise _Wrong(f"your function `{sig}` should return two arrays, (W_rec block, "
+                             "W_in block).")
             a, b = out
             if np.shape(a) == (5, 3) and np.shape(b) == (5, 5):
                 raise _Wrong("your two blocks come in the wrong order: (W_rec block, W_in block).")
@@ -485,7 +595,7 @@ def check_ch3_ex3(answer) -> bool:
         fn = _function(answer, sig)
         for p, tr, ys in _ch3_ex3_problems():
             T = tr.T
-            M = _as_matrix(_call(fn, sig, p, tr, ys), (T, T), f"M (T = {T})")
+            M = _as_matrix(_call(fn, sig, p, tr, ys), (T, T), f"the matrix M (T = {T})")
             ref = _loss_step_matrix(p, tr, ys)
             if _close(M, ref, 1e-6, 1e-300):
                 continue
@@ -527,15 +637,15 @@ def check_ch4_ex3(answer) -> bool:
         if callable(answer):
             raise _Wrong("your answer is a function; give the parameters, an rnn.RNNParams.")
         if not isinstance(answer, rnn.RNNParams):
-            raise _Wrong(f"expected the parameters as an rnn.RNNParams, got a "
-                         f"{type(answer).__name__}.")
+            raise _Wrong(f"expected the parameters as an rnn.RNNParams, got {_a(answer)}.")
         p = answer
         if p.activation != "sigmoid":
             raise _Wrong(f"the exercise asks for a sigmoid RNN; yours uses {p.activation!r}.")
         norm = float(np.linalg.norm(p.W_rec, 2))
         if not math.isclose(norm, CH4_NORM, rel_tol=1e-3):
-            raise _Wrong(f"‖W_rec‖₂ of your network is {norm:.4g}, not 8 (twice the threshold "
-                         "1/γ = 4). rnn.init(..., scale=8.0) gives exactly 8.")
+            raise _Wrong(f"the spectral norm ‖W_rec‖₂ of your network is {norm:.4g}, not 8 "
+                         "(twice the threshold 1/γ = 4). rnn.init(..., scale=8.0) gives "
+                         "exactly 8.")
         for seed in CH4_INPUT_SEEDS:
             xs = np.random.default_rng(seed).standard_normal((CH4_LAG + 1, p.m))
             with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -573,17 +683,17 @@ def check_ch4_ex4(answer) -> bool:
     label = "ch4-ex-4"
 
     def body():
-        what = "the list of thresholds θ that keep the path on the surface"
+        what = "the thresholds θ that keep the path on the surface"
         _reject_kinds(answer, what)
         given = sorted(answer) if isinstance(answer, (set, frozenset)) else answer
         try:
             shape = np.shape(given)
         except ValueError:
-            raise _Wrong(f"{what} should be a flat list of numbers.") from None
-        values = np.atleast_1d(_array(given, shape, what)).ravel()
+            raise _Wrong(f"give {what} as a flat list of numbers.") from None
+        values = np.atleast_1d(_array(given, shape, what, ordered=False)).ravel()
         for v in values:
             if not any(math.isclose(v, t) for t in CH4_THRESHOLDS):
-                raise _Wrong(f"θ = {_fmt(v)} is not one of the exercise's thresholds "
+                raise _Wrong(f"your θ = {_fmt(v)} is not one of the exercise's thresholds "
                              "0.1, 1, 10, 100, 1000.")
         got = {t for t in CH4_THRESHOLDS if any(math.isclose(v, t) for v in values)}
         ref = _ch4_ex4_reference()
@@ -595,9 +705,8 @@ def check_ch4_ex4(answer) -> bool:
         missing = ref - got
         if missing:
             k = len(missing)
-            raise _Wrong(f"{k} threshold{'s' if k > 1 else ''} that keep{'' if k > 1 else 's'} "
-                         "the path on the surface "
-                         f"{'are' if k > 1 else 'is'} missing from your answer.")
+            raise _Wrong(f"your answer is missing {_count(k, 'threshold')} that "
+                         f"{'keeps' if k == 1 else 'keep'} the path on the surface.")
         return ""
 
     return _run(label, body)
@@ -624,11 +733,13 @@ def check_ch5_ex2(answer) -> bool:
         for n, m in CH5_SIZES:
             out = _call(fn, sig, n, m)
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise _Wrong(f"`{sig}` should return two numbers: (LSTM count, RNN count).")
+                raise _Wrong(f"your function `{sig}` should return two numbers: (LSTM count, "
+                             "RNN count).")
             try:
                 got = [float(x) for x in out]
             except (TypeError, ValueError):
-                raise _Wrong(f"`{sig}` should return two numbers, got {out!r:.60}.") from None
+                raise _Wrong(f"your function `{sig}` should return two numbers, got "
+                             f"{out!r:.60}.") from None
             ref_lstm, ref_rnn = _ch5_counts(n, m)
             lstm_n, rnn_n = got
             at = f"for n = {n}, m = {m}"
@@ -735,7 +846,7 @@ def check_ch6_ex3(answer) -> bool:
         params, trace = gradients.random_lstm_trace(n=3, T=8, forget_bias=1.0, weight_scale=1.5,
                                                     seed=3)
         for t in (2, 5):
-            got = _as_matrix(_call(fn, sig, params, trace, t), (3, 3), f"printed D_{t}")
+            got = _as_matrix(_call(fn, sig, params, trace, t), (3, 3), f"the printed D_{t}")
             ref, D, z = _printed_D(params, trace, t)
             if _close(got, ref, 1e-6, 1e-300):
                 continue
@@ -748,8 +859,8 @@ def check_ch6_ex3(answer) -> bool:
                 raise _Wrong("you scaled the columns of D_t. σ'(z_c) belongs to unit k's "
                              "candidate, so it multiplies row k (a diagonal factor on the left).")
             if _close(got, D / 4, 1e-6, 1e-300):
-                raise _Wrong("D_t/4 is the printed term only where z_c = 0 (σ'(0)/tanh'(0) = "
-                             "1/4); use σ'(z_c)/tanh'(z_c) unit by unit.")
+                raise _Wrong("your matrix is D_t/4, the printed term only where z_c = 0 "
+                             "(σ'(0)/tanh'(0) = 1/4); use σ'(z_c)/tanh'(z_c) unit by unit.")
             if _close(got, (s / (1 - np.tanh(z) ** 2))[:, None] * D, 1e-6, 1e-300):
                 raise _Wrong("you used σ(z_c), the sigmoid itself; the printed term has its "
                              "derivative σ'(z_c) = σ(z_c)(1 − σ(z_c)).")
@@ -795,9 +906,11 @@ def check_ch6_ex4(answer) -> bool:
         if np.any(got < 0):
             raise _Wrong("a relative difference ‖P_full − P_cell‖/‖P_full‖ is never negative.")
         wrong = [s for s, g, r in zip(CH6_SCALES, got, ref) if not math.isclose(g, r, rel_tol=1e-4)]
-        raise _Wrong(f"your values for the weight scale(s) {', '.join(_fmt(s) for s in wrong)} "
-                     "differ; use random_lstm_trace(n=8, T=21, forget_bias=1.0, weight_scale=…, "
-                     "seed=0) as the exercise says.")
+        one = len(wrong) == 1
+        raise _Wrong(f"your {'value' if one else 'values'} for the weight "
+                     f"{'scale' if one else 'scales'} {_listing(_fmt(s) for s in wrong)} "
+                     f"{'differs' if one else 'differ'}; use random_lstm_trace(n=8, T=21, "
+                     "forget_bias=1.0, weight_scale=…, seed=0) as the exercise says.")
 
     return _run(label, body)
 
@@ -910,27 +1023,44 @@ def _horizon(forget_bias: float, eps: float = CH8_EPS) -> float:
     return math.log(eps) / math.log(float(sigmoid(forget_bias)))
 
 
+def _rounded_down(got: np.ndarray, ok: np.ndarray, real: np.ndarray, biases) -> list:
+    """The biases whose entry is wrong and is the real ratio rounded down (not when every
+    wrong entry is; then the mistake is something else)."""
+    wrong = ~ok
+    floored = wrong & (got == np.floor(real))
+    return [_fmt(b) for b, f in zip(biases, floored) if f] if floored[wrong].all() else []
+
+
 def check_ch8_ex1(answer) -> bool:
-    """Exercise ch8-ex-1: k* for ε = 1e-8 and b_f = 0, 1, 3, 5."""
+    """Exercise ch8-ex-1: k* for ε = 1e-8 and b_f = 0, 1, 3, 5 (exact, or rounded up)."""
     label = "ch8-ex-1"
 
     def body():
         got = _array(answer, (4,), "the 4 values of k*", "forget biases 0, 1, 3, 5")
         ref = np.array([_horizon(b) for b in CH8_BIASES])
-        if _close(got, ref, 5e-3):
-            return ""
+        exact = np.isclose(got, ref, rtol=5e-3, atol=0)
+        ok = exact | (np.abs(got - np.ceil(ref)) <= 0.51)       # rounded up to whole steps
+        if ok.all():
+            return "" if exact.all() else "(Rounded up to whole steps; fine.)"
         if np.any(got <= 0):
-            raise _Wrong("k* is positive: ln ε and ln σ(b_f) are both negative.")
+            raise _Wrong("every k* is positive: ln ε and ln σ(b_f) are both negative.")
         if _close(got, -math.log(CH8_EPS) * np.exp(CH8_BIASES), 5e-3):
             raise _Wrong("that is the large-b_f approximation k* ≈ −ln ε · e^{b_f}; the exercise "
                          "asks for k* itself (the two differ a lot for b_f = 0 and 1).")
         if _close(got, ref / math.log(10), 5e-3) or _close(got, ref * math.log(10), 5e-3):
             raise _Wrong("your values are off by a factor ln 10: take both logarithms in the same "
                          "base.")
-        if _close(got, np.ceil(ref), 0, 0.51):
-            return "(Rounded up to whole steps; fine.)"
-        wrong = [b for b, g, r in zip(CH8_BIASES, got, ref) if not math.isclose(g, r, rel_tol=5e-3)]
-        raise _Wrong(f"your k* for b_f = {', '.join(_fmt(b) for b in wrong)} differ(s).")
+        down = _rounded_down(got, ok, ref, CH8_BIASES)
+        if down:
+            one = len(down) == 1
+            raise _Wrong(f"your {'k*' if one else 'values of k*'} for b_f = {_listing(down)} "
+                         f"{'is' if one else 'are'} rounded down: after that many steps σ(b_f)^k "
+                         "is still just above ε = 1e-8, and the first whole number of steps "
+                         "below it is one step later (or give k* unrounded).")
+        wrong = [_fmt(b) for b, good in zip(CH8_BIASES, ok) if not good]
+        one = len(wrong) == 1
+        raise _Wrong(f"your {'k*' if one else 'values of k*'} for b_f = {_listing(wrong)} "
+                     f"{'differs' if one else 'differ'}: k* = ln ε / ln σ(b_f).")
 
     return _run(label, body)
 
@@ -1019,7 +1149,7 @@ def check_ch8_ex4(answer) -> bool:
                          "what the measured networks need.")
         idx = [i for i, s in enumerate(CH8_GRID) if abs(b - s) < 1e-9]
         if not idx:
-            raise _Wrong(f"{_fmt(b)} is not a point of the grid 0, 0.25, …, 3.")
+            raise _Wrong(f"your b_f = {_fmt(b)} is not a point of the grid 0, 0.25, …, 3.")
         median = float(medians[idx[0]])
         if median <= CH8_EPS:
             raise _Wrong(f"at b_f = {_fmt(b)} the median gradient norm at lag 300 is {median:.0e}, "
@@ -1047,13 +1177,20 @@ def check_ch9_ex1(answer) -> bool:
     def body():
         got = _array(answer, (2,), "the 2 lags", "forget biases 2 and 5")
         real = np.array([_ch9_horizon(b) for b in CH9_BIASES])
-        if np.array_equal(got, np.ceil(real)):
+        whole = got == np.ceil(real)
+        exact = np.isclose(got, real, rtol=1e-3, atol=0)
+        if whole.all():
             return ""
-        if _close(got, real, 1e-3):
+        if (whole | exact).all():
             return "(The exact ratio; the first whole lag is its ceiling.)"
-        if np.array_equal(got, np.floor(real)):
-            raise _Wrong("at that lag σ(b_f)^k is still just above 1e-3: the first lag below it is "
-                         "one step later.")
+        down = _rounded_down(got, whole | exact, real, CH9_BIASES)
+        if len(down) == len(CH9_BIASES):
+            raise _Wrong("at those lags σ(b_f)^k is still just above 1e-3: the first lag below "
+                         "it is one step later.")
+        if down:
+            raise _Wrong(f"your lag for b_f = {_listing(down)} is rounded down: at that lag "
+                         "σ(b_f)^k is still just above 1e-3, and the first lag below it is one "
+                         "step later.")
         if _close(got, -math.log(CH9_EPS) * np.exp(CH9_BIASES), 2e-2):
             raise _Wrong("that is the large-b_f approximation e^{b_f} · ln 1000; it is close for "
                          "b_f = 5 but not for b_f = 2. Use ln σ(b_f) itself.")
