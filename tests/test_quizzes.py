@@ -217,3 +217,106 @@ def test_part2_product_of_terms_misses_paths(questions):
     assert "exact for one step" in correct_option(questions, "quiz-part2-q7")
     gap = gradients.cell_path_gap(*gradients.random_lstm_trace(n=8, T=21, weight_scale=2.0, seed=0))
     assert gap.rel_diff[1] < 1e-12 and gap.rel_diff[20] > 0.01
+
+
+# --------------------------------------------------------------------------- reading a typed number
+
+HARNESS = r"""
+// Runs a quiz page's own <script> against a stand-in for one numeric question's DOM, types
+// each input, clicks Check and prints the feedback texts as JSON.
+const vm = require("vm");
+const data = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const out = [];
+for (const q of data.questions) {
+  const handlers = {};
+  const fb = {textContent: "", className: ""};
+  const input = {value: "", addEventListener(ev, fn) { handlers["input-" + ev] = fn; }};
+  const check = {addEventListener(ev, fn) { handlers["check-" + ev] = fn; }};
+  const parts = {".quiz-feedback": fb, "button.quiz-check": check, "input.quiz-input": input};
+  const el = {dataset: q.dataset, querySelectorAll() { return []; },
+              querySelector(sel) { return parts[sel] || null; }};
+  const document = {querySelectorAll(sel) { return sel === ".quiz-q" ? [el] : []; }};
+  vm.runInNewContext(data.script, {document});
+  out.push(q.inputs.map(function (typed) {
+    input.value = typed;
+    handlers["check-click"]();
+    return fb.textContent;
+  }));
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def _type_into(questions, cases: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Feedback of the page's script for each number typed into each question."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    page = PAGES["quiz-part1"].read_text(encoding="utf-8")
+    script = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    qs = []
+    for qid, inputs in cases.items():
+        q = questions[qid.rsplit("-q", 1)[0]][qid]
+        qs.append({"dataset": {k[5:]: v for k, v in q.items() if k.startswith("data-")},
+                   "inputs": inputs})
+    run = subprocess.run([node, "-e", HARNESS],
+                         input=json.dumps({"script": script, "questions": qs}),
+                         capture_output=True, text=True, check=True, timeout=60)
+    return dict(zip(cases, json.loads(run.stdout)))
+
+
+def test_both_pages_carry_the_same_script():
+    scripts = {label: path.read_text(encoding="utf-8").split("<script>", 1)[1]
+               for label, path in PAGES.items()}
+    assert len(set(scripts.values())) == 1
+
+
+def test_numbers_with_thousands_separators_and_decimal_commas(questions):
+    """Class report: "1,600" was read as 1.6. A comma between groups of three digits is a
+    thousands separator; any other single comma is a decimal comma; the feedback says how a
+    comma was read. Text that is not a plain decimal number is not read."""
+    low2 = questions["quiz-part2"]["quiz-part2-q1"]["data-low"]            # answer 1600
+    high1 = questions["quiz-part1"]["quiz-part1-q2"]["data-high"]          # answer 0.25
+    got = _type_into(questions, {
+        "quiz-part2-q1": ["1600", "1,600", "+1,600", "1 600", "1,600.0", "1.6", "1,6", "16,00",
+                          "1,60,0", "1.600,5", "0x640", "1600 units", ""],
+        "quiz-part1-q2": ["0.25", "0,25", "0,250", ".25", ",25", "1,250", "2.5e-1", "2,5e-1",
+                          "12,345,678", "12 345 678", "12,345 678"],
+        "quiz-part1-q5": ["3.17e-3", "3,17e-3", "3.17e\u22123", "\u22123.17e-3"],
+    })
+    p2, p1, bound = got["quiz-part2-q1"], got["quiz-part1-q2"], got["quiz-part1-q5"]
+    for text in p2[:5]:
+        assert text.startswith("Correct. "), p2
+    assert "Read 1,600 as 1600" in p2[1] and "thousands" in p2[1]
+    assert "Read" not in p2[0] and "Read" not in p2[3]          # nothing ambiguous to explain
+    assert p2[5] == "Not quite. " + low2                         # 1.6: a decimal point, as before
+    assert p2[6].startswith("Not quite. " + low2) and "Read 1,6 as 1.6" in p2[6]
+    assert "decimal comma" in p2[6]
+    assert p2[7].startswith("Not quite. " + low2) and "as 16" in p2[7]
+    for text in p2[8:]:
+        assert text.startswith("Not quite. Type a number"), p2
+    for text in p1[:5]:
+        assert text.startswith("Correct. "), p1
+    assert "decimal comma" in p1[1] and "decimal comma" in p1[2]
+    assert p1[5].startswith("Not quite. " + high1) and "as 1250" in p1[5]
+    assert p1[6].startswith("Correct. ") and p1[7].startswith("Correct. ")
+    assert p1[8].startswith("Not quite. " + high1) and "Read 12,345,678 as 12345678" in p1[8]
+    assert p1[9] == "Not quite. " + high1                      # spaces are not ambiguous
+    assert p1[10].startswith("Not quite. Type a number")       # one separator per number
+    assert all(text.startswith("Correct. ") for text in bound[:3]), bound
+    assert bound[3].startswith("Not quite. ") and "Type a number" not in bound[3]
+
+
+def test_generator_reports_in_agreement(tmp_path, monkeypatch, capsys):
+    """"(1 questions)": the count printed by tools/quizzes.py agrees with its noun."""
+    (tmp_path / "book").mkdir()
+    monkeypatch.setattr(quizzes, "ROOT", tmp_path)
+    one = quizzes.Quiz("quiz_one", "quiz-one", "One", "One question.", [
+        quizzes.Number("Two?", 2.0, "Yes.", "Too small.", "Too large.", "{ref}`x`")])
+    monkeypatch.setattr(quizzes, "QUIZZES", (lambda: one,))
+    assert quizzes.main([]) == 0
+    assert "(1 question)" in capsys.readouterr().out

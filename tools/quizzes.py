@@ -316,11 +316,41 @@ STYLE = """<style>
 .quiz-feedback.quiz-wrong { color: var(--pst-color-danger, #c0392b); }
 </style>"""
 
-SCRIPT = """<script>
+SCRIPT = r"""<script>
 /* Self-test feedback (tools/quizzes.py): compares the choice or the number typed with the
    answer stored in the page; nothing is evaluated and nothing leaves the page. */
 (function () {
   "use strict";
+  /* How a typed number is read ({value, note}, or null when it is not a number).
+     - A point is a decimal point: 1.6, .25, 3.2e-3.
+     - A comma between groups of three digits, after a first group of one to three digits that
+       does not start with 0, separates thousands: 1,600 and 12,345,678 and 1,600.5. So does a
+       space (1 600). This reading wins when a comma could be either: 1,600 is 1600.
+     - Any other single comma is a decimal comma, as many students write it: 1,6 is 1.6,
+       0,250 is 0.25, 3,2e-3 is 0.0032.
+     - When a comma was read either way, the feedback ends with how ("Read 1,6 as 1.6, with a
+       decimal comma."), so that a student who meant the other reading sees it.
+     - "−" (U+2212, the minus sign printed on the page) counts as "-".
+     - Anything else is not read: several commas not in groups of three (1,60,0), a point and
+       a comma in European order (1.600,5), hexadecimal (0x640), units or text. */
+  function readNumber(typed) {
+    var s = typed.trim().replace(/\u2212/g, "-").replace(/[\u00a0\u2009\u202f]/g, " ");
+    var m = /^([+-]?)([0-9., ]*)([eE][+-]?[0-9]+)?$/.exec(s);
+    if (!m) return null;
+    var sign = m[1], body = m[2], exponent = m[3] || "", kind = "";
+    if (/^[1-9][0-9]{0,2}([, ])[0-9]{3}(\1[0-9]{3})*(\.[0-9]*)?$/.test(body)) {
+      if (body.indexOf(",") >= 0) kind = "with a thousands separator";
+      body = body.replace(/[, ]/g, "");
+    } else if (/^[0-9]*,[0-9]+$/.test(body)) {
+      kind = "with a decimal comma";
+      body = body.replace(",", ".");
+    }
+    if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(body)) return null;
+    var value = Number(sign + body + exponent);
+    if (!isFinite(value)) return null;
+    var note = kind ? "(Read " + typed.trim() + " as " + value + ", " + kind + ".)" : "";
+    return {value: value, note: note};
+  }
   function show(q, ok, text) {
     var fb = q.querySelector(".quiz-feedback");
     fb.textContent = (ok ? "Correct. " : "Not quite. ") + text;
@@ -344,16 +374,16 @@ SCRIPT = """<script>
     if (!check) return;
     var input = q.querySelector("input.quiz-input");
     function grade() {
-      var raw = input.value.trim().replace(",", ".");
-      var x = Number(raw);
-      if (raw === "" || !isFinite(x)) {
-        show(q, false, "Type a number, such as 0.25 or 3.2e-3.");
+      var read = readNumber(input.value);
+      if (read === null) {
+        show(q, false, "Type a number, such as 0.25, 1,600 or 3.2e-3.");
         return;
       }
+      var x = read.value, note = read.note ? " " + read.note : "";
       var a = Number(q.dataset.answer);
       var tol = Math.max(Number(q.dataset.atol), Number(q.dataset.rtol) * Math.abs(a));
-      if (Math.abs(x - a) <= tol) show(q, true, q.dataset.right);
-      else show(q, false, x < a ? q.dataset.low : q.dataset.high);
+      if (Math.abs(x - a) <= tol) show(q, true, q.dataset.right + note);
+      else show(q, false, (x < a ? q.dataset.low : q.dataset.high) + note);
     }
     check.addEventListener("click", grade);
     input.addEventListener("keydown", function (e) { if (e.key === "Enter") grade(); });
@@ -424,7 +454,8 @@ def main(argv=None) -> int:
                 stale.append(path.name)
         else:
             path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(ROOT)} ({len(quiz.questions)} questions)")
+            k = len(quiz.questions)
+            print(f"wrote {path.relative_to(ROOT)} ({k} question{'' if k == 1 else 's'})")
     if stale:
         print("out of date (run tools/quizzes.py):", ", ".join(stale), file=sys.stderr)
         return 1
