@@ -218,3 +218,23 @@ def legend_texts(ax) -> list[str]:
     leg = ax.get_legend()
     return [t.get_text() for t in leg.get_texts()] if leg else []
 
+
+
+def assert_every_control_changes_the_picture(view, values_of=None):
+    """Move every control of an explorer's live view over ``values_of(control)`` (default:
+    its ends, or every option), the others at their defaults, and require that each move
+    gives a PNG and that each control changes the picture at least once. A callback that
+    raises fails here too (traitlets passes the exception on to the assignment)."""
+    controls, picture = view.children[0].children, view.children[1]
+    for c in controls:
+        default = c.value
+        values = values_of(c) if values_of else ([c.min, c.max] if hasattr(c, "min")
+                                                  else [o[1] if isinstance(o, tuple) else o
+                                                        for o in c.options])
+        seen = {bytes(picture.value)}
+        for v in values:
+            c.value = v
+            assert bytes(picture.value).startswith(b"\x89PNG"), (c.description, v)
+            seen.add(bytes(picture.value))
+        assert len(seen) > 1, f"{c.description}: the picture never changed over {values}"
+        c.value = default

@@ -193,29 +193,23 @@ class Explorer:
             "})();</script></div>")
 
     def widget(self, source: tuple[str, tuple, dict] | None = None) -> ExplorerView:
-        """The live view: the controls above an Output redrawn on every change.
+        """The live view: the controls above a picture redrawn on every change.
 
-        ``source`` (name, args, kwargs) names the declaration this explorer came from; the
-        view's stand-in for places without a kernel records it (see :class:`ExplorerView`)."""
-        from IPython.display import Image, display
-
+        The picture is an ``Image`` widget whose bytes are replaced (the browser swaps one
+        image; no output area is cleared and rebuilt). ``source`` (name, args, kwargs) names
+        the declaration this explorer came from, for the view's stand-in where no kernel runs
+        (see :class:`ExplorerView`)."""
         controls = {name: c.widget(self.continuous) for name, c in self.controls.items()}
-        out = w.Output()
         fig = self.canvas()
-        first: list[bytes] = []
+        picture = w.Image(format="png", value=self.png(fig))
 
         def update(_change=None):
-            png = self.png(fig, **{name: c.value for name, c in controls.items()})
-            first[:] = first or [png]
-            with out:
-                out.clear_output(wait=True)
-                display(Image(data=png, format="png"))
+            picture.value = self.png(fig, **{name: c.value for name, c in controls.items()})
 
         for c in controls.values():
             c.observe(update, names="value")
-        update()
-        return ExplorerView([w.HBox(list(controls.values())), out],
-                            stand_in=_stand_in(self, first[0], source))
+        return ExplorerView([w.HBox(list(controls.values())), picture],
+                            stand_in=_stand_in(self, picture.value, source))
 
 
 class ExplorerView(w.VBox):
