@@ -9,10 +9,9 @@ include tools/lab.mk
 PORT   ?= 8000
 JB     := $(BIN)/jupyter-book
 CODE   := $(wildcard code/rnngrad/*.py) code/pyproject.toml
-VENDOR := tools/vendor
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help book test unit slow nbval browser binder-test vendor serve notebooks clean experiment bench student lab
+.PHONY: help book test unit slow nbval browser binder-test serve notebooks clean experiment bench student lab
 
 help:
 	@echo "make book       build the HTML book strictly into _build/html (creates .venv)"
@@ -20,7 +19,6 @@ help:
 	@echo "make test       run every test: unit/property tests, nbval, the strict build, browser tests"
 	@echo "make browser    build, then check every page in headless Chromium (tests/browser)"
 	@echo "make binder-test  build a fresh venv the way Binder does and run every notebook in it"
-	@echo "make vendor     install the pinned JavaScript the pages serve themselves (npm ci)"
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
 	@echo "make student    the student edition (no solutions) into _build/student/, with an archive to hand out"
@@ -33,23 +31,12 @@ _build/.rnngrad-stamp: $(CODE)
 	rm -rf _build/.jupyter_cache _build/.doctrees
 	mkdir -p _build && touch $@
 
-# The JavaScript the pages load (require.js, the ipywidgets HTML manager), pinned in
-# tools/vendor/package-lock.json and served from the site (_ext/offline_js.py). Without npm
-# the book still builds and loads these from CDNs (the build log says so).
-vendor: $(VENDOR)/node_modules/.package-lock.json
-
-$(VENDOR)/node_modules/.package-lock.json: $(VENDOR)/package.json $(VENDOR)/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then \
-	  npm ci --prefix $(VENDOR) --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@ \
-	  || echo "NOTICE: npm ci failed: the pages will load require.js and the widget manager from CDNs"; \
-	else echo "NOTICE: npm not found: the pages will load require.js and the widget manager from CDNs"; fi
-
 # Sphinx does not notice changes in the course's own extensions (_ext/): re-read every page.
 _build/.ext-stamp: $(wildcard _ext/*.py _ext/static/*)
 	rm -rf _build/.doctrees
 	mkdir -p _build && touch $@
 
-book: $(STAMP) _build/.rnngrad-stamp _build/.ext-stamp vendor
+book: $(STAMP) _build/.rnngrad-stamp _build/.ext-stamp
 	$(JB) build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or: make serve)"
 
@@ -90,7 +77,7 @@ experiment: $(STAMP)
 # The student edition (tools/student_edition.py): the book with every solution stripped,
 # built strictly from the stored outputs (no execution, a few seconds) into _build/student/:
 # html/ (the site, launch buttons on the `student` branch) and notebooks/ (to hand out).
-student: $(STAMP) vendor
+student: $(STAMP)
 	$(BIN)/python tools/student_edition.py
 
 # The benchmark suite (not part of `make test`): prints one table with targets.

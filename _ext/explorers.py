@@ -10,6 +10,9 @@ replaces each stand-in, when the page is read, by the explorer's kernel-free ver
 (``Explorer.static_html``: pictures precomputed over the range of its main control, switched
 by an HTML slider), built from the same declaration and arguments as the live one. Relative
 paths among the arguments (chapter 9 reads its data file) are taken from the page's folder.
+
+With no widget left on a page, the widgets' saved state (which myst-nb would embed, with every
+picture the live view drew) and the widget manager's scripts are dropped from it too.
 """
 
 from __future__ import annotations
@@ -42,7 +45,11 @@ def static_explorer(name: str, call: dict, folder: Path) -> str:
 
 
 def replace_stand_ins(app: Sphinx, doctree: nodes.document) -> None:
-    folder = Path(app.env.doc2path(app.env.docname)).parent
+    docname = app.env.docname
+    js_files = getattr(app.env, "nb_metadata", {}).get(docname, {}).get("js_files", {})
+    for key in [k for k in js_files if k.startswith("ipywidgets_")]:   # myst-nb's keys
+        del js_files[key]
+    folder = Path(app.env.doc2path(docname)).parent
     for raw in list(doctree.findall(nodes.raw)):
         if "html" not in raw.get("format", ""):
             continue

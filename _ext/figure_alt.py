@@ -13,15 +13,11 @@ in order of preference:
    the section title.
 
 Math in the text is kept as readable characters (``\\lVert W_\\mathrm{rec}\\rVert_2`` becomes
-``‖W_rec‖_2``). Explorers (ipywidget views) are rendered in the browser from the stored widget
-state, so their figure is an ``<img>`` created by JavaScript: the extension stores the same
-kind of text on the view's ``<script>`` tag (``data-alt``) and adds a small script to the page
-that copies it onto the explorer's images once they appear.
+``‖W_rec‖_2``). The website's explorers (``_ext/explorers.py``) bring their own alt texts.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 from docutils import nodes
@@ -30,7 +26,6 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_CHARS = 300
 
 #: TeX commands turned into characters (anything else loses its backslash).
@@ -170,58 +165,9 @@ def set_alt_text(app: Sphinx, doctree: nodes.document) -> None:
         image["alt"], source = describe(cell, "Figure")
         logger.verbose(f"[figure_alt] {docname} cell {cell.get('cell_index')}: alt from "
                        f"{source}: {image['alt']}")
-    widget_pages = app.env.figure_alt_widget_pages = getattr(app.env, "figure_alt_widget_pages",
-                                                             set())
-    widget_pages.discard(docname)
-    for raw in list(doctree.findall(nodes.raw)):
-        tag = f'<script type="{WIDGET_VIEW}">'
-        cell = _code_cell(raw)
-        if cell is None or not raw.astext().startswith(tag):
-            continue
-        alt, _ = describe(cell, "Interactive explorer, shown at its initial settings")
-        text = raw.astext().replace(tag, f'<script type="{WIDGET_VIEW}" '
-                                         f'data-alt="{html.escape(alt, quote=True)}">', 1)
-        raw.parent.replace(raw, nodes.raw(text, text, format="html"))
-        widget_pages.add(docname)
-
-
-#: Copies each explorer's data-alt onto its images once the widget manager has drawn them.
-WIDGET_ALT_JS = """
-(function () {
-  var sel = 'script[type="%s"][data-alt]';
-  function label() {
-    document.querySelectorAll(sel).forEach(function (tag) {
-      tag.parentElement.querySelectorAll('img').forEach(function (img) {
-        if (!img.getAttribute('alt')) { img.setAttribute('alt', tag.dataset.alt); }
-      });
-    });
-  }
-  new MutationObserver(label).observe(document.documentElement, {childList: true, subtree: true});
-  document.addEventListener('DOMContentLoaded', label);
-})();
-""" % WIDGET_VIEW
-
-
-def add_widget_script(app: Sphinx, pagename: str, templatename: str, context: dict,
-                      doctree: nodes.document | None) -> None:
-    if pagename in getattr(app.env, "figure_alt_widget_pages", set()):
-        app.add_js_file(None, body=WIDGET_ALT_JS)
-
-
-def purge(app: Sphinx, env, docname: str) -> None:
-    getattr(env, "figure_alt_widget_pages", set()).discard(docname)
-
-
-def merge(app: Sphinx, env, docnames, other) -> None:
-    env.figure_alt_widget_pages = (getattr(env, "figure_alt_widget_pages", set())
-                                   | (getattr(other, "figure_alt_widget_pages", set())
-                                      & set(docnames)))
 
 
 def setup(app: Sphinx) -> dict:
     app.connect("doctree-read", set_alt_text)
-    app.connect("html-page-context", add_widget_script)
-    app.connect("env-purge-doc", purge)
-    app.connect("env-merge-info", merge)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -37,4 +37,5 @@ lab: $(STAMP)
 	  ignore=shutil.ignore_patterns('.ipynb_checkpoints', '_build'), \
 	  copy_function=lambda s, d: os.path.exists(d) or shutil.copy2(s, d))"
 	@echo "JupyterLab on $(CURDIR)/$(LAB) (your copy of book/); stop it with Ctrl-C twice."
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB) --ServerApp.port=$(LAB_PORT)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB) --ServerApp.port=$(LAB_PORT) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root)
