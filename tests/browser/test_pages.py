@@ -238,12 +238,14 @@ def check_page(page, url: str, origin: str, *, page_path: str | None = None,
         if why:
             problems.append(f"image without meaningful alt text ({why}): {short} alt={img['alt']!r}")
 
-    # Launch buttons.
+    # Launch buttons (the header's launch menu; links in the text may name these sites).
     if page_path is not None:
         binder_links = page.eval_on_selector_all(
-            'a[href*="mybinder.org"], a[href*="/v2/gh/"]', "els => els.map(e => e.href)")
+            '.dropdown-launch-buttons a[href*="mybinder.org"], .dropdown-launch-buttons '
+            'a[href*="/v2/gh/"]', "els => els.map(e => e.href)")
         colab_links = page.eval_on_selector_all(
-            'a[href*="colab.research.google.com"]', "els => els.map(e => e.href)")
+            '.dropdown-launch-buttons a[href*="colab.research.google.com"]',
+            "els => els.map(e => e.href)")
         if is_notebook(page_path):
             binder, colab = launch_urls(page_path)
             if binder_links != [binder]:
