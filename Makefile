@@ -11,13 +11,14 @@ JB     := $(BIN)/jupyter-book
 CODE   := $(wildcard code/rnngrad/*.py) code/pyproject.toml
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help book test unit slow nbval browser binder-test serve notebooks clean experiment bench student lab
+.PHONY: help book test unit slow lab-test nbval browser binder-test serve notebooks clean experiment bench student lab
 
 help:
 	@echo "make book       build the HTML book strictly into _build/html (creates .venv)"
 	@echo "make lab        JupyterLab on your own copy of the notebooks (lab/; creates .venv)"
 	@echo "make test       run every test: unit/property tests, nbval, the strict build, browser tests"
 	@echo "make browser    build, then check every page in headless Chromium (tests/browser)"
+	@echo "make lab-test   two chapters in a real JupyterLab in headless Chromium (tests/lab)"
 	@echo "make binder-test  build a fresh venv the way Binder does and run every notebook in it"
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
@@ -41,11 +42,16 @@ book: $(STAMP) _build/.rnngrad-stamp _build/.ext-stamp
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or: make serve)"
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/binder -m "not slow"
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/binder --ignore=tests/lab -m "not slow"
 
 # The slow tests: the student edition built and every student notebook run in a fresh kernel.
 slow: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/binder -m slow
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/binder --ignore=tests/lab -m slow
+
+# Two chapters in a real JupyterLab (from .venv) in headless Chromium: MyST rendered, not
+# modified by opening, Run All without errors, the explorer's slider changes its picture.
+lab-test: $(STAMP)
+	$(BIN)/python -m pytest tests/lab
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg book
@@ -58,13 +64,14 @@ browser: book
 binder-test: $(STAMP)
 	$(BIN)/python -m pytest tests/binder
 
-test: unit slow nbval book browser
+test: unit slow nbval lab-test book browser
 
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
 
 notebooks: $(STAMP)
-	$(BIN)/jupyter execute --inplace $(NOTEBOOKS)
+	$(BIN)/python tools/run_notebooks.py --inplace --cell-timeout $(or $(CELL_TIMEOUT),180) \
+	  --timeout $(or $(RUN_TIMEOUT),1800) $(NOTEBOOKS)
 
 clean:
 	rm -rf _build

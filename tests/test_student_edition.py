@@ -397,7 +397,7 @@ def test_archive_is_a_project_students_can_run(archive, edition):
     import subprocess
 
     for name in ("Makefile", "README.md", "requirements.txt", "runtime.txt", "postBuild",
-                 "tools/lab.mk", "code/pyproject.toml", "code/rnngrad/__init__.py",
+                 "tools/lab.mk", "tools/jupyterlab/install.py", "code/pyproject.toml", "code/rnngrad/__init__.py",
                  "code/rnngrad/exercises.py", "book/data/long_range_results.csv"):
         assert (archive / name).is_file(), name
     notebooks = sorted(p.name for p in (edition / "notebooks").glob("*.ipynb"))
@@ -410,6 +410,7 @@ def test_archive_is_a_project_students_can_run(archive, edition):
     plan = subprocess.run(["make", "-n", "lab"], cwd=archive, capture_output=True, text=True,
                           check=True).stdout
     for step in ("-m venv .venv", "-r requirements.txt", "-e code/", "ipykernel install",
+                 "tools/jupyterlab/install.py",
                  "jupyter lab --ServerApp.root_dir=lab"):
         assert step in plan, (step, plan)
 

@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS = 1
 export OMP_NUM_THREADS = 1
 export MKL_NUM_THREADS = 1
 
-$(STAMP): requirements.txt code/pyproject.toml $(LAB_MK)
+$(STAMP): requirements.txt code/pyproject.toml $(LAB_MK) tools/jupyterlab/overrides.json
 	@test -n "$(PYTHON)" || { echo "error: python3.11 (or python3) not found"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -27,6 +27,7 @@ $(STAMP): requirements.txt code/pyproject.toml $(LAB_MK)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 	  --display-name "Python 3 (ipykernel)" --env OPENBLAS_NUM_THREADS 1 \
 	  --env OMP_NUM_THREADS 1 --env MKL_NUM_THREADS 1 >/dev/null
+	$(BIN)/python tools/jupyterlab/install.py >/dev/null
 	touch $(STAMP)
 
 # JupyterLab on a working copy of the notebooks (lab/, not tracked by git): what you change

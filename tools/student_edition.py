@@ -262,6 +262,8 @@ def toc_order(toc: dict) -> list[str]:
 #: What the archive holds besides the notebooks: (source in the repository, name in the archive).
 ARCHIVE_FILES = [("requirements.txt", "requirements.txt"), ("runtime.txt", "runtime.txt"),
                  ("postBuild", "postBuild"), ("tools/lab.mk", "tools/lab.mk"),
+                 ("tools/jupyterlab/overrides.json", "tools/jupyterlab/overrides.json"),
+                 ("tools/jupyterlab/install.py", "tools/jupyterlab/install.py"),
                  ("tools/student/Makefile", "Makefile"), ("tools/student/README.md", "README.md"),
                  ("code/pyproject.toml", "code/pyproject.toml")]
 ARCHIVE_NAME = "rnn-gradients-student"
