@@ -211,6 +211,30 @@ def test_solution_cells_are_tagged_and_gated():
     assert not problems, "\n".join(problems)
 
 
+def test_solution_cells_are_collapsed_in_jupyterlab():
+    """JupyterLab (jupyterlab-myst) collapses a {solution} directive but not the cells of a
+    gated solution: those carry Jupyter's own "collapsed" metadata (myst-nb ignores it)."""
+    count = 0
+    for path in _book_pages():
+        if path.suffix != ".ipynb":
+            continue
+        gated = False
+        for cell in nbformat.read(path, as_version=4).cells:
+            hidden = cell.metadata.get("jupyter", {})
+            if cell.cell_type == "markdown":
+                was = gated
+                kept, _, gated = se.split_markdown(cell.source, gated)
+                if was and gated and not kept.strip():
+                    assert hidden.get("source_hidden"), (path.name, cell.source[:80])
+                    count += 1
+                continue
+            if gated or "solution" in cell.metadata.get("tags", []):
+                assert hidden.get("source_hidden") and hidden.get("outputs_hidden"), \
+                    (path.name, cell.source[:80])
+                count += 1
+    assert count >= 30
+
+
 def test_every_exercise_has_a_solution_directive():
     missing = []
     for path in _book_pages():
