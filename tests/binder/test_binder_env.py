@@ -4,8 +4,10 @@ Binder (repo2docker) installs ``requirements.txt`` into a fresh environment, the
 ``postBuild`` (which installs ``code/`` as ``rnngrad``), and opens the notebooks from the
 repository's root. This test does the same on a copy of the working tree: a fresh venv,
 ``pip install -r requirements.txt``, ``bash postBuild`` with that venv's ``pip`` and
-``python`` first on PATH, then ``jupyter execute`` of every notebook in ``book/`` with that
-venv's Jupyter and kernel. It needs no internet beyond the package index pip is set up with.
+``python`` first on PATH, then every notebook in ``book/`` executed with that venv's nbclient
+and kernel (``tools/run_notebooks.py``: ``jupyter execute`` with the workaround of
+``_ext/nbclient_wakeup.py`` and bounded in time). It needs no internet beyond the package
+index pip is set up with.
 
 Slow (a venv and the whole requirements.txt; then every notebook): ``make binder-test``.
 """
@@ -75,6 +77,9 @@ NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "book").rglob
 def test_notebook_runs_in_the_binder_environment(binder_env, notebook):
     repo, env = binder_env
     t0 = time.monotonic()
-    # jupyter execute runs the kernel in the notebook's folder and does not write the file.
-    _run(["jupyter", "execute", "--timeout=600", notebook], cwd=repo, env=env, timeout=1200)
+    # Runs the kernel in the notebook's folder and does not write the file (as jupyter execute),
+    # but does not miss a widget cell's reply (_ext/nbclient_wakeup.py) and stops with the
+    # notebook and cell named when a cell or the notebook takes too long.
+    _run(["python", "tools/run_notebooks.py", "--cell-timeout=600", "--timeout=1100", notebook],
+         cwd=repo, env=env, timeout=1200)
     print(f"{notebook}: {time.monotonic() - t0:.0f} s")
