@@ -110,8 +110,11 @@ def main(argv=None) -> int:
                       f"came only as its {now['limit']} s timeout ran out", file=sys.stderr,
                       flush=True)
 
+        # No widget state is stored: the website shows no live widget, and in JupyterLab a
+        # saved state would draw explorers whose controls move without changing the picture.
         client = NotebookClient(nb, timeout=int(args.cell_timeout), timeout_func=cell_timeout,
                                 startup_timeout=int(args.startup_timeout), kernel_name="",
+                                store_widget_state=False,
                                 on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
                                 resources={"metadata": {"path": str(path.resolve().parent)}})
         now["client"] = client
@@ -138,6 +141,7 @@ def main(argv=None) -> int:
             return 1
         dt = time.monotonic() - t0
         if args.inplace:
+            nb.metadata.pop("widgets", None)      # an older run's state
             nbformat.write(nb, path)
         print(f"{path}: {len(nb.cells)} cells, {dt:.1f} s{' (written)' if args.inplace else ''}",
               flush=True)
