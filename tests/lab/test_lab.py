@@ -51,7 +51,8 @@ SETTLED = """(path) => {
   const panel = app && app.shell.currentWidget;
   if (!panel || !panel.context || panel.context.path !== path || !panel.context.isReady) return false;
   if (panel.sessionContext.kernelDisplayStatus !== 'idle') return false;
-  const md = panel.content.widgets.filter(c => c.model.type === 'markdown');
+  // a collapsed cell (a gated solution's prose) is not rendered until it is expanded
+  const md = panel.content.widgets.filter(c => c.model.type === 'markdown' && !c.inputHidden);
   return md.length > 0 && md.every(c => c.rendered && c.node.querySelector('.myst'));
 }"""
 
@@ -60,9 +61,15 @@ PANEL = "window.jupyterapp.shell.currentWidget"
 RENDERED = """() => {
   const panel = %s;
   const out = {cells: [], unresolved: [], citations: 0, katexErrors: [], details: [],
-               exercises: [], admonitions: 0};
+               exercises: [], admonitions: 0, collapsed: [], standIns: 0, reprs: []};
   panel.content.widgets.forEach((c, i) => {
-    if (c.model.type !== 'markdown') return;
+    if (c.inputHidden) out.collapsed.push(i);
+    if (c.model.type === 'code') {
+      out.standIns += c.node.querySelectorAll('.jp-OutputArea-output .rnngrad-explorer img').length;
+      for (const o of c.node.querySelectorAll('.jp-OutputArea-output'))
+        if (/VBox\\(|HBox\\(|Output\\(/.test(o.innerText)) out.reprs.push(i);
+    }
+    if (c.model.type !== 'markdown' || c.inputHidden) return;
     const m = c.node.querySelector('.myst');
     out.cells.push({index: i, text: m.innerText});
     for (const e of m.querySelectorAll('[title="Cross Reference Not Found"]'))
@@ -214,6 +221,16 @@ def test_notebook_in_jupyterlab(page, lab, lab_timings, chapter):
     n_adm = _directives(stored, ADMONITIONS)
     assert r["admonitions"] == n_adm, (
         f"{chapter}: {n_adm} admonitions in the source, {r['admonitions']} boxes drawn")
+
+    hidden = [i for i, c in enumerate(stored["cells"])
+              if c["metadata"].get("jupyter", {}).get("source_hidden")]
+    assert hidden and r["collapsed"] == hidden, (
+        f"{chapter}: cells of gated solutions {hidden}, collapsed in JupyterLab {r['collapsed']}")
+    # Before the notebook runs (and in a notebook JupyterLab does not trust), each explorer
+    # shows the picture of its default setting, never a widget's text repr.
+    assert r["standIns"] >= 1 and not r["reprs"], (
+        f"{chapter}: explorer pictures before running: {r['standIns']}; "
+        f"widget reprs in cells {r['reprs']}")
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"lab-{chapter}.png")
