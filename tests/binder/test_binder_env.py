@@ -83,3 +83,24 @@ def test_notebook_runs_in_the_binder_environment(binder_env, notebook):
     _run(["python", "tools/run_notebooks.py", "--cell-timeout=600", "--timeout=1100", notebook],
          cwd=repo, env=env, timeout=1200)
     print(f"{notebook}: {time.monotonic() - t0:.0f} s")
+
+
+def test_postbuild_sets_up_the_kernel_and_jupyterlab(binder_env):
+    """postBuild installs the notebooks' kernel with one BLAS thread (the variables must come
+    from the kernel spec, not from the environment the server was started in) and the
+    course's JupyterLab settings."""
+    repo, env = binder_env
+    env = {k: v for k, v in env.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    probe = (
+        "import nbclient, nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(\n"
+        "    'import os; print(os.environ.get(\"OPENBLAS_NUM_THREADS\"))')])\n"
+        "nbclient.NotebookClient(nb, kernel_name='python3', timeout=120).execute()\n"
+        "print(nb.cells[0].outputs[0].text.strip())\n")
+    out = _run(["python", "-c", probe], cwd=repo, env=env, timeout=300).stdout.split()
+    assert out[-1] == "1", out
+    settings = _run(["python", "-c", "import sys; sys.path.insert(0, 'tools/jupyterlab'); "
+                     "import install; print(install.target())"], cwd=repo, env=env,
+                    timeout=60).stdout.strip()
+    assert Path(settings).read_text() == (repo / "tools/jupyterlab/overrides.json").read_text()
