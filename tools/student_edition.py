@@ -280,7 +280,7 @@ def write_archive(notebooks: Path, zip_path: Path) -> list[str]:
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
         for src, name in files:
             arcname = f"{ARCHIVE_NAME}/{name}"
-            info = zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(arcname, date_time=time.localtime()[:6])
             info.external_attr = (0o755 if src.name == "postBuild" else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, src.read_bytes())
