@@ -139,7 +139,7 @@ def init_model(model: str | ModelSpec, n: int, m: int, *, rng: np.random.Generat
 
 def array_fields(obj) -> list[str]:
     """Names of the trainable arrays of a parameter dataclass: its init=True fields holding arrays
-    (so RNNParams.activation and LSTMParams' fused copies W_step, W_back are left out)."""
+    (so RNNParams.activation is left out)."""
     return [f.name for f in dataclasses.fields(obj)
             if f.init and isinstance(getattr(obj, f.name), np.ndarray)]
 
