@@ -4,7 +4,8 @@ Prints one Markdown table: every explorer (compute only, and compute + draw with
 over 20 positions of each control, as the target is stated; in brackets the median of the
 slowest control, and the table says when that one misses the target: a cache that makes one
 slider free cannot hide another), rnn/lstm forward + backward at the sizes students meet
-(with torch.nn.LSTM + autograd on one thread when PyTorch is importable), gradient_norm_vs_lag
+(with torch.nn.LSTM + autograd on one thread when PyTorch is importable), chapter 9's training
+step with the readable LSTM and with the training kernel _fast_lstm, gradient_norm_vs_lag
 at T = 1000, n = 64, and, with --notebooks / --book, per-chapter execution and `make book` times.
 Targets are printed next to each figure; nothing here asserts (speed is measured, not tested).
 """
@@ -143,6 +144,30 @@ def bench_models() -> None:
             target, ratio <= (0.5 if small else 1.0))
 
 
+def bench_training_kernel() -> None:
+    """Chapter 9's training step (forward + backward of the LSTM core at the sweep's sizes:
+    n = 16, B = 64, first bit at lag 50 and 150): the readable lstm.py against the training
+    loop's kernel _fast_lstm.py, which exists only while this ratio is one a user feels."""
+    from rnngrad import _fast_lstm
+
+    rng = np.random.default_rng(3)
+    p = lstm.init(16, 1, rng=rng)
+    for T in (51, 151):
+        xs = rng.standard_normal((T, 64, 1))
+        G = np.zeros((T, 64, 16))
+        G[-1] = rng.standard_normal((64, 16))
+
+        def readable():
+            lstm.backward(p, lstm.forward(p, xs), G)
+
+        def fast():
+            _fast_lstm.backward(p, _fast_lstm.forward(p, xs), G)
+
+        t_read, t_fast = timeit(readable), timeit(fast)
+        row(f"lstm training step (n, m, T, B) = (16, 1, {T}, 64): readable lstm.py",
+            f"{ms(t_read)} (_fast_lstm {ms(t_fast)}: readable {t_read / t_fast:.2f}× slower)")
+
+
 def bench_lag() -> None:
     rng = np.random.default_rng(1)
     T, n = 1000, 64
@@ -201,6 +226,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     bench_explorers()
     bench_models()
+    bench_training_kernel()
     bench_lag()
     if args.notebooks:
         bench_notebooks()
