@@ -53,9 +53,8 @@ def test_flatten_roundtrip(name):
     assert np.array_equal(train.flatten(back), theta)
     new = train.unflatten(mdl, np.arange(expected, dtype=float))
     assert np.array_equal(train.flatten(new), np.arange(expected))
-    if name.startswith("lstm"):           # the fused copies follow the new values
-        assert np.array_equal(new.core.W_back[:, n:2 * n], new.core.W_f[:, :n].T)
-        assert np.array_equal(new.core.W_step[n:2 * n, -1], -new.core.b_f)
+    if name.startswith("lstm"):
+        assert np.array_equal(new.core.W_f.ravel(), np.arange(n * (n + m)))
         assert train.array_fields(mdl.core) == ["W_f", "W_i", "W_c", "W_o", "b_f", "b_i", "b_c", "b_o"]
     else:
         assert new.core.activation == mdl.core.activation

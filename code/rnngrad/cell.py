@@ -38,7 +38,6 @@ def parameter_count(params) -> int:
 
     LSTMParams: four gates, each W_g (n × (n+m)) and b_g (n,): 4n(n+m+1).
     RNNParams: W_rec (n × n), W_in (n × m) and b (n,): n(n+m+1).
-    The LSTM's fused copies (W_step, W_back) hold the same numbers and are not counted.
     """
     if isinstance(params, _lstm.LSTMParams):
         return int(sum(getattr(params, f"{k}_{g}").size for g in _lstm.GATES for k in ("W", "b")))

@@ -1,12 +1,21 @@
 """The LSTM cell of the source article (chapters 5 and 6) and its exact BPTT.
 
-    z_t = W [h_{t-1}, x_t] + b                     (four gates fused: W is 4n × (n+m))
-    f_t = σ(z_f),  i_t = σ(z_i),  c̃_t = tanh(z_c),  o_t = σ(z_o)
-    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t                (the source's eq. 5)
+For t = 0, …, T-1, from h_{-1} = h0 and c_{-1} = c0 (zeros by default):
+
+    f_t = σ(W_f [h_{t-1}, x_t] + b_f)          forget gate
+    i_t = σ(W_i [h_{t-1}, x_t] + b_i)          input gate
+    c̃_t = tanh(W_c [h_{t-1}, x_t] + b_c)       candidate
+    o_t = σ(W_o [h_{t-1}, x_t] + b_o)          output gate
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t            (the source's eq. 5)
     h_t = o_t ⊙ tanh(c_t)
 
 [h_{t-1}, x_t] is the concatenation, h first, so each W_g = [U_g | V_g] with the h-block
-U_g = W_g[:, :n] (n × n) and the x-block V_g = W_g[:, n:] (n × m).
+U_g = W_g[:, :n] (n × n) and the x-block V_g = W_g[:, n:] (n × m), and
+W_g [h_{t-1}, x_t] = U_g h_{t-1} + V_g x_t. Symbols as on the book's Notation page.
+
+Shapes: n units, m inputs, T steps, optional batch B. ``xs`` is (T, m) or (T, B, m); h, c
+and the gates are then (T, n) or (T, B, n). In code a batch holds one sequence per row, so
+W_g [h_{t-1}, x_t] is written ``hx @ W_g.T`` with ``hx`` the rows [h_{t-1}, x_t].
 """
 
 from __future__ import annotations
@@ -16,15 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_array, as_positive_int, as_real, as_rng, as_sequence, as_state, as_time_index
-from .activations import sigmoid
 
 __all__ = ["LSTMParams", "LSTMTrace", "LSTMGrads", "init", "forward", "backward",
            "cell_jacobian_terms", "state_jacobian", "bptt_terms"]
 
 GATES = ("f", "i", "c", "o")
-# Row order of the fused weights inside forward/backward: the three sigmoid gates side by side
-# (one exp for all three), and the three gates whose gradient is scaled by dc side by side.
-_FUSED = ("o", "f", "i", "c")
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,6 @@ class LSTMParams:
     b_i: np.ndarray
     b_c: np.ndarray
     b_o: np.ndarray
-    # Fused copies, gates stacked in the order _FUSED (o, f, i, c): W_step = [W | b]
-    # (4n × (n+m+1)) for forward, with the sigmoid gates' rows negated so that one product per
-    # step gives -z_o, -z_f, -z_i and z_c; W_back = [U_o; U_f; U_i; U_c]ᵀ (n × 4n) for backward.
-    W_step: np.ndarray = field(init=False, repr=False, compare=False)
-    W_back: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         W_f = as_array(self.W_f, "W_f", (None, None))
@@ -54,21 +54,17 @@ class LSTMParams:
             )
         m = W_f.shape[1] - n
         for g in GATES:
-            W = as_array(getattr(self, f"W_{g}"), f"W_{g}", (n, n + m))
-            object.__setattr__(self, f"W_{g}", W)
+            object.__setattr__(self, f"W_{g}", as_array(getattr(self, f"W_{g}"), f"W_{g}", (n, n + m)))
             object.__setattr__(self, f"b_{g}", as_array(getattr(self, f"b_{g}"), f"b_{g}", (n,)))
-        Wb = np.concatenate([np.column_stack([getattr(self, f"W_{g}"), getattr(self, f"b_{g}")])
-                             for g in _FUSED], axis=0)
-        object.__setattr__(self, "W_back", np.ascontiguousarray(Wb[:, :n].T))
-        Wb[: 3 * n] *= -1.0
-        object.__setattr__(self, "W_step", Wb)
 
     @property
     def n(self) -> int:
+        """Number of units."""
         return self.W_f.shape[0]
 
     @property
     def m(self) -> int:
+        """Number of inputs."""
         return self.W_f.shape[1] - self.n
 
     def U(self, gate: str) -> np.ndarray:
@@ -76,6 +72,12 @@ class LSTMParams:
         if gate not in GATES:
             raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
         return getattr(self, f"W_{gate}")[:, : self.n]
+
+    def V(self, gate: str) -> np.ndarray:
+        """The x-block W_gate[:, n:] of a gate ('f', 'i', 'c' or 'o')."""
+        if gate not in GATES:
+            raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
+        return getattr(self, f"W_{gate}")[:, self.n:]
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,12 @@ class LSTMTrace:
 
     @property
     def h_prev(self) -> np.ndarray:
+        """h_{t-1} for t = 0 … T-1 (h0 first): shape of ``h``."""
         return np.concatenate([self.h0[None], self.h[:-1]], axis=0)
 
     @property
     def c_prev(self) -> np.ndarray:
+        """c_{t-1} for t = 0 … T-1 (c0 first): shape of ``c``."""
         return np.concatenate([self.c0[None], self.c[:-1]], axis=0)
 
 
@@ -145,57 +149,67 @@ def init(n: int, m: int, *, rng: np.random.Generator, forget_bias: float = 1.0,
     )
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^{-z}), to be called under ``np.errstate(over="ignore")``.
+
+    For z < -709, e^{-z} overflows to inf and σ(z) comes out as its limit 0; otherwise it has
+    full relative precision. Four NumPy calls: about a fifth of ``activations.sigmoid``'s time
+    on the small arrays of one step.
+    """
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _stacked(params: LSTMParams):
+    """The four gates' weights and biases stacked in the order f, i, c, o, and their row slices.
+
+    W = [W_f; W_i; W_c; W_o] (4n × (n+m)) and b = [b_f; b_i; b_c; b_o] (4n), so that one
+    product W [h_{t-1}, x_t] + b gives the four pre-activations z_f, z_i, z_c, z_o side by
+    side; rows F = [0, n) belong to gate f, I = [n, 2n) to i, C = [2n, 3n) to c̃, O = [3n, 4n) to o.
+    """
+    n = params.n
+    W = np.concatenate([params.W_f, params.W_i, params.W_c, params.W_o])
+    b = np.concatenate([params.b_f, params.b_i, params.b_c, params.b_o])
+    F, I, C, O = (slice(k * n, (k + 1) * n) for k in range(4))
+    return W, b, (F, I, C, O)
+
+
 def forward(params: LSTMParams, xs, h0=None, c0=None) -> LSTMTrace:
-    """Run the LSTM over ``xs`` ((T, m) or (T, B, m)) from (h0, c0); one fused product per step."""
+    """Run the LSTM over ``xs`` ((T, m) or (T, B, m)) from (h0, c0) ((n,) or (B, n), zeros
+    by default), gate by gate as in chapter 5. For t = 0 … T-1:
+
+        f_t = σ(W_f [h_{t-1}, x_t] + b_f),   i_t = σ(W_i [h_{t-1}, x_t] + b_i),
+        c̃_t = tanh(W_c [h_{t-1}, x_t] + b_c),  o_t = σ(W_o [h_{t-1}, x_t] + b_o),
+        c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t   (eq. 5),     h_t = o_t ⊙ tanh(c_t).
+
+    One matrix product per step gives the four gates' pre-activations (see _stacked).
+    Returns the LSTMTrace: h, c, f, i, c_tilde, o and tanh_c, each (T, n) or (T, B, n).
+    """
     if not isinstance(params, LSTMParams):
         raise ValueError(f"params must be an LSTMParams, got {type(params).__name__}")
     xs = as_sequence(xs, "xs", params.m)
-    n, m, T = params.n, params.m, xs.shape[0]
     batch = xs.shape[1] if xs.ndim == 3 else None
-    h0 = as_state(h0, "h0", n, batch)
-    c0 = as_state(c0, "c0", n, batch)
-    B = 1 if batch is None else batch
-    # For the course's small matrices the time goes into NumPy calls and memory traffic, not
-    # arithmetic. So each step makes few calls, in place, on arrays allocated once, stored
-    # feature-major ((features, B) per step: every gate's block is contiguous). Row t of hx1 is
-    # [h_{t-1}; x_t; 1]: one product with W_step gives every pre-activation, input and bias
-    # included, and h_t is written straight into row t+1.
-    hx1 = np.empty((T + 1, n + m + 1, B))
-    hx1[0, :n] = h0.reshape(B, n).T
-    hx1[:T, n: n + m] = xs.reshape(T, B, m).transpose(0, 2, 1)
-    hx1[T, n: n + m] = 0.0
-    hx1[:, n + m] = 1.0
-    q = np.empty((T + 1, 3 * n, B))                 # row t: [tanh(c_t); c_{t-1}; c̃_t]
-    q[0, n: 2 * n] = c0.reshape(B, n).T
-    sig = np.empty((T, 3 * n, B))                   # row t: [o_t; f_t; i_t]
-    z = np.empty((4 * n, B))
-    fc = np.empty((2 * n, B))
-    W = params.W_step
-    with np.errstate(over="ignore"):                # σ(z) = 1/(1+e^{-z}); e^{-z} = inf gives 0
-        for t in range(T):
-            np.matmul(W, hx1[t], out=z)
-            e = z[: 3 * n]
-            np.exp(e, out=e)
-            e += 1.0
-            np.reciprocal(e, out=sig[t])
-            row = q[t]
-            np.tanh(z[3 * n:], out=row[2 * n:])
-            np.multiply(sig[t, n:], row[n:], out=fc)  # [f ⊙ c_{t-1}; i ⊙ c̃]
-            c = q[t + 1, n: 2 * n]
-            np.add(fc[:n], fc[n:], out=c)
-            np.tanh(c, out=row[:n])
-            np.multiply(sig[t, :n], row[:n], out=hx1[t + 1, :n])
+    h0 = as_state(h0, "h0", params.n, batch)
+    c0 = as_state(c0, "c0", params.n, batch)
 
-    def public(a):                                   # (T, features, B) → (T, [B,] features)
-        return a.transpose(0, 2, 1) if batch else a[..., 0]
-
-    trace = LSTMTrace(
-        xs=xs, h0=h0, c0=c0, h=public(hx1[1:, :n]), c=public(q[1:, n: 2 * n]),
-        o=public(sig[:, :n]), f=public(sig[:, n: 2 * n]), i=public(sig[:, 2 * n:]),
-        c_tilde=public(q[:T, 2 * n:]), tanh_c=public(q[:T, :n]),
-    )
-    object.__setattr__(trace, "_buffers", (hx1, q, sig))   # for backward; not a field
-    return trace
+    W, b, (F, I, C, O) = _stacked(params)
+    # The trace's seven (T, [B,] n) arrays, allocated as one block: for long sequences the
+    # memory's first use then costs far fewer page faults than seven separate arrays.
+    f, i, c_tilde, o, c, tanh_c, h = np.empty((7, xs.shape[0]) + h0.shape)
+    h_prev, c_prev = h0, c0
+    with np.errstate(over="ignore"):                      # see _sigmoid
+        for t in range(xs.shape[0]):
+            hx = np.concatenate([h_prev, xs[t]], axis=-1)  # [h_{t-1}, x_t]
+            z = hx @ W.T + b                               # W_g [h_{t-1}, x_t] + b_g, g = f, i, c, o
+            f[t] = _sigmoid(z[..., F])
+            i[t] = _sigmoid(z[..., I])
+            c_tilde[t] = np.tanh(z[..., C])
+            o[t] = _sigmoid(z[..., O])
+            c[t] = f[t] * c_prev + i[t] * c_tilde[t]       # eq. (5)
+            tanh_c[t] = np.tanh(c[t])
+            h[t] = o[t] * tanh_c[t]
+            h_prev, c_prev = h[t], c[t]
+    return LSTMTrace(xs=xs, h0=h0, c0=c0, h=h, c=c, f=f, i=i, c_tilde=c_tilde, o=o,
+                     tanh_c=tanh_c)
 
 
 def _check_trace(params: LSTMParams, trace: LSTMTrace) -> None:
@@ -210,102 +224,63 @@ def _check_trace(params: LSTMParams, trace: LSTMTrace) -> None:
         )
 
 
-def _feature_major(a: np.ndarray, batched: bool) -> np.ndarray:
-    """(T, [B,] k) → a (T, k, B) view."""
-    return a.transpose(0, 2, 1) if batched else a[..., None]
-
-
-def _buffers(trace: LSTMTrace):
-    """The forward pass's feature-major arrays (hx1, q, sig), see forward.
-
-    Rebuilt from the fields for a trace that forward did not make (dataclasses.replace).
-    """
-    saved = trace.__dict__.get("_buffers")
-    if saved is not None:
-        return saved
-
-    def fm(a):
-        return _feature_major(a, trace.batched)
-    n, m, T = trace.c.shape[-1], trace.xs.shape[-1], trace.T
-    B = trace.xs.shape[1] if trace.batched else 1
-    hx1 = np.empty((T, n + m + 1, B))
-    hx1[:, :n] = fm(trace.h_prev)
-    hx1[:, n: n + m] = fm(trace.xs)
-    hx1[:, n + m] = 1.0
-    q = np.concatenate([fm(trace.tanh_c), fm(trace.c_prev), fm(trace.c_tilde)], axis=1)
-    sig = np.concatenate([fm(trace.o), fm(trace.f), fm(trace.i)], axis=1)
-    return hx1, q, sig
-
-
-# Steps per block in backward: the gate-local derivatives are computed for a block of steps at
-# once (few calls for small problems) while the block stays in cache (large problems).
-_BLOCK_ELEMENTS = 1 << 15
-
-
-def _backprop(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc, consume):
-    """BPTT in blocks of steps, latest first; returns ∂L/∂h0, ∂L/∂c0.
-
-    For each block, ``consume(k, dz, hx)`` gets the slice k of time steps, dz (L, 4n, B), the
-    gradient with respect to the fused pre-activations (gates stacked as _FUSED), and hx
-    (L, n+m+1, B), the steps' [h_{t-1}; x_t; 1], so that Σ_b dz hxᵀ is their weight gradient.
-    """
+def _check_backward_args(params, trace, dL_dh, dL_dc):
     _check_trace(params, trace)
     dL_dh = as_array(dL_dh, "dL_dh", trace.h.shape)
     dL_dc = None if dL_dc is None else as_array(dL_dc, "dL_dc", trace.c.shape)
-    hx1, q, sig = _buffers(trace)
-    n, T, B = params.n, trace.T, hx1.shape[2]
-    g_h = _feature_major(dL_dh, trace.batched)
-    g_c = None if dL_dc is None else _feature_major(dL_dc, trace.batched)
-    block = max(1, _BLOCK_ELEMENTS // (B * n))
-    dz_block = np.empty((min(block, T), 4 * n, B))
-    via_h_block = np.empty((min(block, T), n, B))
-    dh, dc, tmp = np.zeros((n, B)), np.zeros((n, B)), np.empty((n, B))
-    W = params.W_back
-    for stop in range(T, 0, -block):
-        start = max(0, stop - block)
-        k = slice(start, stop)
-        dz, via_h, s, r = dz_block[: stop - start], via_h_block[: stop - start], sig[k], q[k]
-        # What does not depend on the carried gradient, for the whole block: dz_t is
-        # [dh ⊙ tanh(c) σ'_o; dc ⊙ c_{t-1} σ'_f; dc ⊙ c̃ σ'_i; dc ⊙ i tanh'_c], and dc_t also
-        # gets dh_t ⊙ o ⊙ tanh'(c_t) through h_t = o ⊙ tanh(c_t).
-        local = dz[:, : 3 * n]
-        np.subtract(1.0, s, out=local)
-        local *= s
-        local *= r[:, : 3 * n]
-        local = dz[:, 3 * n:]
-        np.multiply(r[:, 2 * n:], r[:, 2 * n:], out=local)
-        np.subtract(1.0, local, out=local)
-        local *= s[:, 2 * n:]
-        np.multiply(r[:, :n], r[:, :n], out=via_h)
-        np.subtract(1.0, via_h, out=via_h)
-        via_h *= s[:, :n]
-        for j in range(stop - start - 1, -1, -1):
-            dh += g_h[start + j]
-            if g_c is not None:
-                dc += g_c[start + j]
-            np.multiply(dh, via_h[j], out=tmp)
-            dc += tmp
-            d = dz[j]
-            d[:n] *= dh
-            by_dc = d[n:].reshape(3, n, B)
-            by_dc *= dc
-            dh = W @ d                                  # carried to step t - 1
-            dc *= s[j, n: 2 * n]
-        consume(k, dz, hx1[k])
-    if trace.batched:
-        return np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
-    return dh[:, 0], dc[:, 0]
+    return dL_dh, dL_dc
 
 
-def _split(params: LSTMParams, gWb: np.ndarray, dh0, dc0) -> LSTMGrads:
-    """LSTMGrads from the fused [W | b] gradient (..., 4n, n+m+1)."""
-    n, m = params.n, params.m
-    kw = {}
-    for k, g in enumerate(_FUSED):
-        rows = gWb[..., k * n: (k + 1) * n, :]
-        kw[f"W_{g}"] = rows[..., : n + m].copy()
-        kw[f"b_{g}"] = rows[..., n + m].copy()
-    return LSTMGrads(**kw, h0=dh0, c0=dc0)
+def _backprop(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc):
+    """BPTT, latest step first: dz[t] = ∂L/∂z_t for the four gates, then ∂L/∂h0, ∂L/∂c0.
+
+    z_t = W [h_{t-1}, x_t] + b holds the pre-activations of f, i, c̃, o side by side (see
+    _stacked). The gradient reaches h_t directly (dL_dh[t]) and from step t+1 through the
+    four gates' weights; it reaches c_t directly (dL_dc[t]), through h_t = o_t ⊙ tanh(c_t),
+    and from c_{t+1} through eq. (5), where it is multiplied by f_{t+1}.
+    Returns dz ((T, [B,] 4n)), ∂L/∂h0 and ∂L/∂c0.
+    """
+    f, i, c_tilde, o, tanh_c, c = trace.f, trace.i, trace.c_tilde, trace.o, trace.tanh_c, trace.c
+    W, _, (F, I, C, O) = _stacked(params)
+    U = W[:, :params.n]                                   # [U_f; U_i; U_c; U_o]
+    dz = np.empty(f.shape[:-1] + (4 * params.n,))
+    dz_f, dz_i, dz_c, dz_o = dz[..., F], dz[..., I], dz[..., C], dz[..., O]
+    dh_next = np.zeros(trace.h0.shape)                    # ∂L/∂h_t through step t+1
+    dc_next = np.zeros(trace.c0.shape)                    # ∂L/∂c_t through c_{t+1}
+    for t in range(trace.T - 1, -1, -1):
+        c_prev = c[t - 1] if t > 0 else trace.c0
+        dh = dL_dh[t] + dh_next                           # ∂L/∂h_t
+        dc = dc_next + dh * o[t] * (1.0 - tanh_c[t] ** 2)  # ∂L/∂c_t, also via h_t = o_t ⊙ tanh(c_t)
+        if dL_dc is not None:
+            dc += dL_dc[t]
+        # σ'(z) = σ(1 - σ) and tanh'(z) = 1 - tanh², through h_t = o_t ⊙ tanh(c_t) and eq. (5):
+        dz_o[t] = dh * tanh_c[t] * o[t] * (1.0 - o[t])
+        dz_f[t] = dc * c_prev * f[t] * (1.0 - f[t])
+        dz_i[t] = dc * c_tilde[t] * i[t] * (1.0 - i[t])
+        dz_c[t] = dc * i[t] * (1.0 - c_tilde[t] ** 2)
+        dh_next = dz[t] @ U                               # Σ_g U_gᵀ ∂L/∂z_g
+        dc_next = dc * f[t]                               # eq. (5): ∂c_t/∂c_{t-1} = diag(f_t)
+    return dz, dh_next, dc_next
+
+
+def _hx(trace: LSTMTrace) -> np.ndarray:
+    """[h_{t-1}, x_t] for t = 0 … T-1: shape (T, [B,] n+m)."""
+    n = trace.h.shape[-1]
+    hx = np.empty(trace.h.shape[:-1] + (n + trace.xs.shape[-1],))
+    hx[0, ..., :n] = trace.h0
+    hx[1:, ..., :n] = trace.h[:-1]
+    hx[..., n:] = trace.xs
+    return hx
+
+
+def _per_gate(dW: np.ndarray, db: np.ndarray, dh0, dc0) -> LSTMGrads:
+    """LSTMGrads from stacked gradients (rows in the order f, i, c, o, see _stacked)."""
+    n = dW.shape[-2] // 4
+    grads = {}
+    for k, g in enumerate(GATES):
+        grads[f"W_{g}"] = dW[..., k * n:(k + 1) * n, :]
+        grads[f"b_{g}"] = db[..., k * n:(k + 1) * n]
+    return LSTMGrads(**grads, h0=dh0, c0=dc0)
 
 
 def backward(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc=None) -> LSTMGrads:
@@ -313,30 +288,30 @@ def backward(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc=None) -> LSTMGra
 
     ``dL_dh[t]`` and ``dL_dc[t]`` are the direct gradients of the loss with respect to h_t and
     c_t (``dL_dc`` defaults to zeros). Returns gradients with the fields of LSTMParams (summed
-    over a batch) and ∂L/∂h0, ∂L/∂c0.
+    over a batch) and ∂L/∂h0, ∂L/∂c0:
+
+        ∂L/∂W_g = Σ_t ∂L/∂z_g,t [h_{t-1}, x_t]ᵀ,    ∂L/∂b_g = Σ_t ∂L/∂z_g,t.
     """
-    rows = 4 * params.n
-    gWb = np.zeros((rows, params.n + params.m + 1))
-
-    def accumulate(k, dz, hx):
-        cols = dz.shape[0] * dz.shape[2]
-        np.add(gWb, dz.transpose(1, 0, 2).reshape(rows, cols)
-               @ hx.transpose(1, 0, 2).reshape(-1, cols).T, out=gWb)
-
-    dh0, dc0 = _backprop(params, trace, dL_dh, dL_dc, accumulate)
-    return _split(params, gWb, dh0, dc0)
+    dL_dh, dL_dc = _check_backward_args(params, trace, dL_dh, dL_dc)
+    dz, dh0, dc0 = _backprop(params, trace, dL_dh, dL_dc)
+    dz = dz.reshape(-1, dz.shape[-1])                     # steps (and sequences) as rows
+    hx = _hx(trace).reshape(dz.shape[0], -1)
+    dW = (hx.T @ dz).T                                    # = dz.T @ hx, a quarter faster in BLAS
+    return _per_gate(dW, dz.sum(axis=0), dh0, dc0)
 
 
 def bptt_terms(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc=None) -> LSTMGrads:
-    """Per-time-step terms of the LSTM's BPTT gradient (leading T axis); they sum to ``backward``."""
-    _check_trace(params, trace)
-    gWb = np.empty((trace.T, 4 * params.n, params.n + params.m + 1))
+    """Per-time-step terms of the LSTM's BPTT gradient (leading T axis); they sum to ``backward``.
 
-    def store(k, dz, hx):
-        np.matmul(dz, hx.transpose(0, 2, 1), out=gWb[k])
-
-    dh0, dc0 = _backprop(params, trace, dL_dh, dL_dc, store)
-    return _split(params, gWb, dh0, dc0)
+    Term t of ∂L/∂W_g is ∂L/∂z_g,t [h_{t-1}, x_t]ᵀ (summed over a batch): the part of the
+    gradient that enters through step t. ``h0`` and ``c0`` hold ∂L/∂h0 and ∂L/∂c0 (one each).
+    """
+    dL_dh, dL_dc = _check_backward_args(params, trace, dL_dh, dL_dc)
+    dz, dh0, dc0 = _backprop(params, trace, dL_dh, dL_dc)
+    hx = _hx(trace)
+    if trace.batched:                                     # (T, 4n, B) @ (T, B, n+m)
+        return _per_gate(dz.transpose(0, 2, 1) @ hx, dz.sum(axis=1), dh0, dc0)
+    return _per_gate(dz[:, :, None] * hx[:, None, :], dz, dh0, dc0)
 
 
 def _diag(v: np.ndarray) -> np.ndarray:

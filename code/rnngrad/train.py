@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _fast_lstm
 from . import gradients as _gradients
 from . import lstm as _lstm
 from . import rnn as _rnn
@@ -139,7 +140,7 @@ def init_model(model: str | ModelSpec, n: int, m: int, *, rng: np.random.Generat
 
 def array_fields(obj) -> list[str]:
     """Names of the trainable arrays of a parameter dataclass: its init=True fields holding arrays
-    (so RNNParams.activation and LSTMParams' fused copies W_step, W_back are left out)."""
+    (so RNNParams.activation is left out)."""
     return [f.name for f in dataclasses.fields(obj)
             if f.init and isinstance(getattr(obj, f.name), np.ndarray)]
 
@@ -181,10 +182,14 @@ def _check_task(task: str) -> str:
     return task
 
 
-def _forward(model: Model, xs):
-    """The core's trace, the last state s (B, n) and the readout's value w·s + b (B,)."""
+def _forward(model: Model, xs, *, fast: bool = True):
+    """The core's trace, the last state s (B, n) and the readout's value w·s + b (B,).
+
+    The LSTM runs on ``_fast_lstm`` (the same numbers as ``lstm.forward``, faster; it is what
+    makes the chapter 9 sweep affordable) unless ``fast=False``, which gives an LSTMTrace.
+    """
     if model.is_lstm:
-        trace = _lstm.forward(model.core, xs)
+        trace = (_fast_lstm if fast else _lstm).forward(model.core, xs)
         last = trace.h[-1]
     else:
         trace = _rnn.forward(model.core, xs)
@@ -231,17 +236,18 @@ def loss_and_gradient(model: Model, xs, ys, task: str) -> LossGrad:
 
     With g_b = (1/B) dℓ_b/dŷ_b: ∂L/∂w = Σ_b g_b s_b, ∂L/∂b = Σ_b g_b, and the core gets the direct
     state gradient ∂⁺L/∂s_{T-1} = g wᵀ at the last step (zeros before) through
-    ``rnn.backward`` (dL_dc) or ``lstm.backward`` (dL_dh), which sum over the batch.
+    ``rnn.backward`` (dL_dc) or the LSTM's backward (dL_dh; ``_fast_lstm.backward``, equal to
+    ``lstm.backward``), which sum over the batch.
     """
     _check_task(task)
     xs, ys = _check_batch(model, xs, ys)
     trace, last, out = _forward(model, xs)
     losses, dout, correct = _per_example(task, out, ys)
     g = dout / xs.shape[1]
-    d_state = np.zeros(trace.c.shape)
+    d_state = np.zeros((xs.shape[0],) + last.shape)
     d_state[-1] = g[:, None] * model.readout.w
     if model.is_lstm:
-        core_g = _lstm.backward(model.core, trace, d_state)
+        core_g = _fast_lstm.backward(model.core, trace, d_state)
     else:
         core_g = _rnn.backward(model.core, trace, d_state)
     parts = [np.ravel(getattr(core_g, name)) for name in array_fields(model.core)]
@@ -263,7 +269,7 @@ def state_gradient_norms(model: Model, xs, ys, task: str) -> np.ndarray:
     T, n = xs.shape[0], model.core.n
     total = np.zeros(T)
     for b in range(xs.shape[1]):
-        trace, _, out = _forward(model, xs[:, b:b + 1])
+        trace, _, out = _forward(model, xs[:, b:b + 1], fast=False)
         dout = _per_example(task, out, ys[b:b + 1])[1][0]
         one = dataclasses.replace(trace, **{f.name: _unbatch(getattr(trace, f.name))
                                             for f in dataclasses.fields(trace)})

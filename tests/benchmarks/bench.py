@@ -4,7 +4,8 @@ Prints one Markdown table: every explorer (compute only, and compute + draw with
 over 20 positions of each control, as the target is stated; in brackets the median of the
 slowest control, and the table says when that one misses the target: a cache that makes one
 slider free cannot hide another), rnn/lstm forward + backward at the sizes students meet
-(with torch.nn.LSTM + autograd on one thread when PyTorch is importable), gradient_norm_vs_lag
+(with torch.nn.LSTM + autograd on one thread when PyTorch is importable), chapter 9's training
+step with the readable LSTM and with the training kernel _fast_lstm, gradient_norm_vs_lag
 at T = 1000, n = 64, and, with --notebooks / --book, per-chapter execution and `make book` times.
 Targets are printed next to each figure; nothing here asserts (speed is measured, not tested).
 """
@@ -123,8 +124,8 @@ def bench_models() -> None:
         t_rnn = timeit(run_rnn)
         t_lstm = timeit(run_lstm)
         row(f"rnn forward + backward {size}", ms(t_rnn))
-        small = n <= 32
-        target = "≤ 0.4× torch" if small else "≤ 0.8× torch"
+        small = n <= 8                      # the readable lstm.py's targets (ch. 5 code = running code)
+        target = "≤ 0.5× torch" if small else "≤ 1.0× torch"
         if torch is None:
             row(f"lstm forward + backward {size}", ms(t_lstm), target + " (torch not installed)")
             continue
@@ -140,7 +141,31 @@ def bench_models() -> None:
         t_torch = timeit(run_torch)
         ratio = t_lstm / t_torch
         row(f"lstm forward + backward {size}", f"{ms(t_lstm)} (torch {ms(t_torch)}, {ratio:.2f}×)",
-            target, ratio <= (0.4 if small else 0.8))
+            target, ratio <= (0.5 if small else 1.0))
+
+
+def bench_training_kernel() -> None:
+    """Chapter 9's training step (forward + backward of the LSTM core at the sweep's sizes:
+    n = 16, B = 64, first bit at lag 50 and 150): the readable lstm.py against the training
+    loop's kernel _fast_lstm.py, which exists only while this ratio is one a user feels."""
+    from rnngrad import _fast_lstm
+
+    rng = np.random.default_rng(3)
+    p = lstm.init(16, 1, rng=rng)
+    for T in (51, 151):
+        xs = rng.standard_normal((T, 64, 1))
+        G = np.zeros((T, 64, 16))
+        G[-1] = rng.standard_normal((64, 16))
+
+        def readable():
+            lstm.backward(p, lstm.forward(p, xs), G)
+
+        def fast():
+            _fast_lstm.backward(p, _fast_lstm.forward(p, xs), G)
+
+        t_read, t_fast = timeit(readable), timeit(fast)
+        row(f"lstm training step (n, m, T, B) = (16, 1, {T}, 64): readable lstm.py",
+            f"{ms(t_read)} (_fast_lstm {ms(t_fast)}: readable {t_read / t_fast:.2f}× slower)")
 
 
 def bench_lag() -> None:
@@ -201,6 +226,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     bench_explorers()
     bench_models()
+    bench_training_kernel()
     bench_lag()
     if args.notebooks:
         bench_notebooks()
