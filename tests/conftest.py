@@ -1,5 +1,7 @@
 """Fixtures of the rnngrad test suite; the plain helpers live in reference.py."""
 
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")   # every test draws off-screen
@@ -42,14 +44,35 @@ def make_lstm(rng):
 # wait out the whole cell timeout. The workaround and its cause: _ext/nbclient_wakeup.py.
 # (nbval is not affected: its blocking client polls with zmq_poll and sends nothing mid-cell.)
 def _apply_nbclient_wakeup():
-    import importlib.util
+    import sys
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "_ext" / "nbclient_wakeup.py"
-    spec = importlib.util.spec_from_file_location("nbclient_wakeup", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.apply()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+    import nbclient_wakeup
+
+    nbclient_wakeup.apply()
 
 
 _apply_nbclient_wakeup()
+
+
+# --------------------------------------------------------------------------- Chromium
+# The browser of tests/browser (the site) and tests/lab (JupyterLab): Debian's Chromium,
+# headless, driven by Playwright (which cannot download browsers of its own here).
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM=...)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

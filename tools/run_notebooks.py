@@ -17,7 +17,6 @@ miss a widget cell's reply and wait for the whole cell timeout (or forever, with
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import threading
@@ -32,12 +31,11 @@ GRACE = 60
 
 
 def apply_nbclient_wakeup() -> None:
-    """The workaround of _ext/nbclient_wakeup.py (loaded by path: _ext is not a package)."""
-    path = ROOT / "_ext" / "nbclient_wakeup.py"
-    spec = importlib.util.spec_from_file_location("nbclient_wakeup", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.apply()
+    """The workaround of _ext/nbclient_wakeup.py (_ext is a folder of modules, not a package)."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import nbclient_wakeup
+
+    nbclient_wakeup.apply()
 
 
 def describe(nb, index: int | None) -> str:

@@ -21,6 +21,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -185,18 +186,15 @@ def bench_lag() -> None:
 
 
 def bench_notebooks() -> None:
-    import importlib.util
-
     import nbformat
     from nbclient import NotebookClient
 
     # Without this workaround nbclient can miss a widget cell's reply and wait out the whole
     # 300 s cell timeout (chapter 4 once "took" 311.8 s): see _ext/nbclient_wakeup.py.
-    wakeup_py = ROOT / "_ext" / "nbclient_wakeup.py"
-    spec = importlib.util.spec_from_file_location("nbclient_wakeup", wakeup_py)
-    wakeup = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(wakeup)
-    wakeup.apply()
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import nbclient_wakeup
+
+    nbclient_wakeup.apply()
     for path in sorted((ROOT / "book").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         t0 = time.perf_counter()

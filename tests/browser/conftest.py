@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, HTML, site_prefix
+from browser_support import HTML, site_prefix
 
 
 def _free_port() -> int:
@@ -124,18 +124,6 @@ def subpath_url(built_site: Path):
         server.server_close()
         mount.unlink()  # the symlink only, never the built site behind it
         shutil.rmtree(parent, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM=...)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -38,10 +38,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 SETTINGS = ROOT / "tools" / "jupyterlab" / "overrides.json"
 TIMINGS = ROOT / "_build" / "lab-timings.json"
-# The same browser as tests/browser (browser_support.py): Debian's Chromium, headless.
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -135,18 +131,6 @@ def lab():
     finally:
         _stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM=...)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
