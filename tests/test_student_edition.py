@@ -396,6 +396,12 @@ def test_no_edition_markers_left(edition):
         if path.suffix in (".ipynb", ".md", ".html"):
             text = path.read_text(encoding="utf-8")
             assert "full-edition" not in text and "student-edition" not in text, path
+    # The student's introduction: the archive, not a clone of the repository (which holds the
+    # solutions); no promise of worked solutions.
+    intro = (edition / "notebooks" / "intro.md").read_text(encoding="utf-8")
+    assert "rnn-gradients-student.zip" in intro and "make lab" in intro
+    assert "Clone the repository" not in intro and "collapsed under each exercise" not in intro
+    assert "Clone the repository" in (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- what students run
