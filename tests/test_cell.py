@@ -85,8 +85,10 @@ def test_growth_bounds_hold_for_any_weights(case, scale):
         warnings.simplefilter("error")
         tr = lstm.forward(params, 5 * xs, h0, c0)
         inv = cell.cell_invariants(params, tr)
-    assert inv.growth_slack >= 0.0
-    assert inv.linear_slack >= 0.0
+    # The bounds hold exactly; in float64, |c_{t-1}| + 1 and |c_{-1}| + t + 1 are rounded, so
+    # the slacks may be a rounding below 0 (e.g. -4.4e-16 at weight scale 1e3), as
+    # cell_invariants allows with its tol.
+    assert inv.growth_slack >= -1e-12 and inv.linear_slack >= -1e-12 and inv.holds
     assert inv.max_abs_h <= 1.0
     assert max(inv.equation_errors.values()) < 1e-12
 

@@ -3,7 +3,7 @@
     ∂E/∂x_i ≈ (E(x + h e_i) − E(x − h e_i)) / (2h),   error O(h²) plus rounding O(ε|E|/h).
 
 The book uses these functions in its pages to check a hand-derived or BPTT gradient; the test
-suite has its own copy (tests/conftest.py) so that the package is never checked only by itself.
+suite has its own copy (tests/reference.py) so that the package is never checked only by itself.
 """
 
 from __future__ import annotations
