@@ -11,9 +11,9 @@ LAB_PORT ?= 8888
 LAB_MK := $(lastword $(MAKEFILE_LIST))
 
 # One BLAS thread: the course's matrices are small (n <= 128), and on a shared 2-core machine
-# OpenBLAS's default threads made chapter 9's training cells 3-6x slower. Exported for every
-# command make runs; the kernel spec written below sets the same for kernels started by a
-# JupyterLab that was not started by make.
+# OpenBLAS's default threads made chapter 9's training cells several times slower (3-4x
+# measured). Exported for every command make runs; the kernel spec written below sets the
+# same for kernels started by a JupyterLab that was not started by make.
 export OPENBLAS_NUM_THREADS = 1
 export OMP_NUM_THREADS = 1
 export MKL_NUM_THREADS = 1
