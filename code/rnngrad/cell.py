@@ -66,18 +66,6 @@ class CellInvariants:
     holds: bool
 
 
-def _check_pair(params, trace) -> None:
-    if not isinstance(params, _lstm.LSTMParams):
-        raise ValueError(f"params must be an LSTMParams, got {type(params).__name__}")
-    if not isinstance(trace, _lstm.LSTMTrace):
-        raise ValueError(f"trace must be an LSTMTrace from lstm.forward, got {type(trace).__name__}")
-    if trace.c.shape[-1] != params.n or trace.xs.shape[-1] != params.m:
-        raise ValueError(
-            f"trace (n={trace.c.shape[-1]}, m={trace.xs.shape[-1]}) does not match params "
-            f"(n={params.n}, m={params.m})"
-        )
-
-
 def cell_invariants(params: _lstm.LSTMParams, trace: _lstm.LSTMTrace, *,
                     tol: float = 1e-12) -> CellInvariants:
     """Check the chapter-5 equations and bounds on a trace of ``lstm.forward``.
@@ -89,7 +77,7 @@ def cell_invariants(params: _lstm.LSTMParams, trace: _lstm.LSTMTrace, *,
     trace; measures |c_t| ≤ |c_{t-1}| + 1, |c_t| ≤ |c_{-1}| + t + 1 and |h_t| ≤ 1.
     Works for (T, n) and batched (T, B, n) traces. Chapter 5.
     """
-    _check_pair(params, trace)
+    _lstm._check_trace(params, trace)
     tol = as_real(tol, "tol", low=0.0)
     u = np.concatenate([trace.h_prev, trace.xs], axis=-1)           # (T, [B,] n+m)
 
