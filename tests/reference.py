@@ -239,3 +239,12 @@ def assert_every_control_changes_the_picture(view, values_of=None):
             seen.add(bytes(picture.value))
         assert len(seen) > 1, f"{c.description}: the picture never changed over {values}"
         c.value = default
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now (for the test servers)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

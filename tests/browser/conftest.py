@@ -19,7 +19,6 @@ import http.server
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,14 +29,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from reference import free_port
 
 from browser_support import HTML, site_prefix
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until_up(url: str, timeout: float = 20.0) -> None:
@@ -62,7 +56,7 @@ def built_site() -> Path:
 @pytest.fixture(scope="session")
 def site_url(built_site: Path):
     """Base URL (ending in /) of _build/html served by `python -m http.server`."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory",
          str(built_site), str(port)],
