@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import bptt, cell, deepnet, dynamics, exploding, gradients, lstm, rnn, survival, train
+from . import bptt, cell, deepnet, dynamics, exploding, gradients, lag_curves, lstm, rnn, survival, train
 from .activations import sigmoid
 
 __all__ = ["check", "labels", "CHECKS"] + [
@@ -843,7 +843,7 @@ def check_ch6_ex3(answer) -> bool:
 
     def body():
         fn = _function(answer, sig)
-        params, trace = gradients.random_lstm_trace(n=3, T=8, forget_bias=1.0, weight_scale=1.5,
+        params, trace = lag_curves.random_lstm_trace(n=3, T=8, forget_bias=1.0, weight_scale=1.5,
                                                     seed=3)
         for t in (2, 5):
             got = _as_matrix(_call(fn, sig, params, trace, t), (3, 3), f"the printed D_{t}")
@@ -882,7 +882,7 @@ CH6_LAG = 20
 
 @functools.lru_cache(maxsize=None)
 def _ch6_gap(weight_scale: float) -> np.ndarray:
-    p, tr = gradients.random_lstm_trace(n=8, T=CH6_LAG + 1, forget_bias=1.0,
+    p, tr = lag_curves.random_lstm_trace(n=8, T=CH6_LAG + 1, forget_bias=1.0,
                                         weight_scale=weight_scale, seed=0)
     return gradients.cell_path_gap(p, tr).rel_diff
 
@@ -1067,7 +1067,7 @@ def check_ch8_ex1(answer) -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _ch8_ex3_reference():
-    params, trace = gradients.random_lstm_trace(n=16, T=301, forget_bias=5.0, weight_scale=1.0,
+    params, trace = lag_curves.random_lstm_trace(n=16, T=301, forget_bias=5.0, weight_scale=1.0,
                                                 seed=0)
     u = np.random.default_rng(1).standard_normal(16)
     u /= np.linalg.norm(u)

@@ -6,6 +6,8 @@ LSTM there are two products to compare:
 * ``path="full"``: the true ∂c_{T-1}/∂c_{T-1-k}, the c-block of the product of full state
   Jacobians ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}) (every path, including through the output gate);
 * ``path="cell"``: the source's product Π (A_t + B_t + C_t + D_t) of eq. (6).
+
+The seeded random networks whose curves the chapters plot are drawn in ``lag_curves``.
 """
 
 from __future__ import annotations
@@ -16,14 +18,11 @@ import numpy as np
 
 from . import lstm as _lstm
 from . import rnn as _rnn
-from ._checks import as_array, as_positive_int
+from ._checks import as_array
 from ._linalg import frobenius_norms, largest_abs, unscaled
-from .activations import GAMMA
 
 __all__ = ["step_jacobians", "jacobian_products", "lag_jacobians", "gradient_norm_vs_lag", "bptt_terms",
-           "step_contribution_norms", "LagCurve", "rnn_lag_curve", "norm_at_lag_sweep",
-           "lstm_lag_curve", "random_lstm_trace", "cell_term_norms", "CellPathGap",
-           "cell_path_gap"]
+           "step_contribution_norms", "cell_term_norms", "CellPathGap", "cell_path_gap"]
 
 _NORMS = {"spectral": 2, "fro": "fro"}
 
@@ -240,82 +239,6 @@ def step_contribution_norms(terms) -> np.ndarray:
     if mats[0].ndim != 3:
         raise ValueError("terms must have a leading time axis (use bptt_terms, not backward)")
     return frobenius_norms(np.concatenate([M.reshape(M.shape[0], -1) for M in mats], axis=1))
-
-
-@dataclass(frozen=True)
-class LagCurve:
-    """A gradient-norm-vs-lag curve with its theoretical bound (chapter 4 and the explorers)."""
-
-    lags: np.ndarray
-    norms: np.ndarray
-    bound: np.ndarray
-    label: str
-
-
-def rnn_lag_curve(*, n: int = 16, T: int = 60, scale: float = 1.0, activation: str = "sigmoid",
-                  seed: int = 0, input_scale: float = 1.0) -> LagCurve:
-    """‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a random RNN with ‖W_rec‖₂ = ``scale`` on random inputs.
-
-    The bound is (γ · scale)^k with γ = sup act' (1/4 for the sigmoid, 1 for tanh): each step
-    Jacobian diag(act'(z_t)) W_rec has norm at most γ‖W_rec‖₂. Deterministic given ``seed``.
-    """
-    T = as_positive_int(T, "T", minimum=2)
-    rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
-    params = _rnn.init(n, 1, rng=rng, scale=scale, input_scale=input_scale, activation=activation)
-    trace = _rnn.forward(params, rng.standard_normal((T, 1)))
-    lags = np.arange(T)
-    with np.errstate(over="ignore"):
-        bound = (GAMMA[activation] * scale) ** lags.astype(float)
-    return LagCurve(lags, gradient_norm_vs_lag(params, trace), bound,
-                    f"{activation} RNN, ‖W_rec‖₂ = {scale:g}")
-
-
-def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "sigmoid",
-                      seeds=range(5)) -> np.ndarray:
-    """‖∂c_{T-1}/∂c_{T-1-lag}‖₂ for random RNNs with ‖W_rec‖₂ = each of ``scales`` (chapter 4).
-
-    Returns an array (len(scales), len(seeds)); entry [i, j] uses ``rnn_lag_curve`` with
-    T = lag + 1, scale = scales[i], seed = seeds[j]. Used to sweep across the threshold 1/γ.
-    """
-    scales = as_array(scales, "scales", (None,))
-    lag = as_positive_int(lag, "lag")
-    seeds = [as_positive_int(s, "seeds", minimum=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
-    return np.array([[rnn_lag_curve(n=n, T=lag + 1, scale=float(s), activation=activation,
-                                    seed=seed).norms[-1] for seed in seeds] for s in scales])
-
-
-def lstm_lag_curve(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
-                   weight_scale: float = 1.0, seed: int = 0, path: str = "full") -> LagCurve:
-    """‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a random LSTM (``lstm.init``) on random inputs (chapters 6–8).
-
-    ``path`` as in :func:`gradient_norm_vs_lag`. There is no simple a-priori bound for the
-    LSTM, so ``bound`` is None. Deterministic given ``seed``; the inputs are the same draw as
-    in :func:`rnn_lag_curve` with the same seed and T only if the parameter draws match in size.
-    """
-    params, trace = random_lstm_trace(n=n, T=T, forget_bias=forget_bias,
-                                      weight_scale=weight_scale, seed=seed)
-    return LagCurve(np.arange(T), gradient_norm_vs_lag(params, trace, path=path), None,
-                    f"LSTM, forget bias {forget_bias:g}")
-
-
-def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
-                      weight_scale: float = 1.0, seed: int = 0):
-    """(params, trace) of a random LSTM (``lstm.init``, one input) on T standard-normal inputs.
-
-    Weights and inputs come from two independent streams spawned from ``seed``: the weights do
-    not depend on T, and the inputs do not depend on the forget bias or the weight scale (a
-    longer sequence extends a shorter one), so an explorer that moves one slider changes
-    only what that slider names.
-    """
-    n = as_positive_int(n, "n")
-    T = as_positive_int(T, "T", minimum=2)
-    w_seq, x_seq = np.random.SeedSequence(as_positive_int(seed, "seed", minimum=0)).spawn(2)
-    xs = np.random.default_rng(x_seq).standard_normal((T, 1))
-    params = _lstm.init(n, 1, rng=np.random.default_rng(w_seq), forget_bias=forget_bias,
-                        weight_scale=weight_scale)
-    return params, _lstm.forward(params, xs)
 
 
 def cell_term_norms(params, trace) -> np.ndarray:

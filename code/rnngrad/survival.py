@@ -26,6 +26,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import gradients as _gradients
+from . import lag_curves as _lag_curves
 from . import lstm as _lstm
 from . import rnn as _rnn
 from ._checks import as_array, as_positive_int, as_real
@@ -70,16 +71,16 @@ def rnn_vs_lstm(*, n: int = 16, T: int = 100, forget_bias: float = 1.0,
                 weight_scale: float = 1.0, seed: int = 0) -> list:
     """Gradient norm vs lag, ‖∂c_{T-1}/∂c_{T-1-k}‖₂ for k = 0 … T-1, for three networks (chapter 7).
 
-    One random LSTM from :func:`gradients.random_lstm_trace` and two simple RNNs (sigmoid and tanh) whose weights
+    One random LSTM from :func:`lag_curves.random_lstm_trace` and two simple RNNs (sigmoid and tanh) whose weights
     are that LSTM's candidate weights, W = [U_c | V_c] (n × (n+1), entries N(0, s²/(n+1)) with
     s = ``weight_scale``: the usual 1/fan-in initialization), on the same inputs xs (T, 1).
     For the RNNs c is the state and the step Jacobian is diag(φ'(z_t)) W_rec (eq. 2); for the
     LSTM c is the cell state and the norm is that of the true total derivative (every path,
     ``gradients.lag_jacobians`` with ``path='full'``: perturbing c_j also moves h_j).
-    Returns a list of three ``gradients.LagCurve``: sigmoid RNN, tanh RNN (each with the bound
+    Returns a list of three ``lag_curves.LagCurve``: sigmoid RNN, tanh RNN (each with the bound
     (γ‖W_rec‖₂)^k) and the LSTM (bound None).
     """
-    params, trace = _gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
+    params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
     curves = []
     lags = np.arange(trace.T)
@@ -88,9 +89,9 @@ def rnn_vs_lstm(*, n: int = 16, T: int = 100, forget_bias: float = 1.0,
         tr = _rnn.forward(p, trace.xs)
         with np.errstate(over="ignore", under="ignore"):
             bound = (GAMMA[act] * np.linalg.norm(p.W_rec, 2)) ** lags.astype(float)
-        curves.append(_gradients.LagCurve(lags, _gradients.gradient_norm_vs_lag(p, tr), bound,
+        curves.append(_lag_curves.LagCurve(lags, _gradients.gradient_norm_vs_lag(p, tr), bound,
                                           f"{act} RNN"))
-    curves.append(_gradients.LagCurve(lags, _gradients.gradient_norm_vs_lag(params, trace), None,
+    curves.append(_lag_curves.LagCurve(lags, _gradients.gradient_norm_vs_lag(params, trace), None,
                                       f"LSTM, forget bias {forget_bias:g}"))
     return curves
 
@@ -174,8 +175,8 @@ def forget_paths(params, trace, *, lag: int | None = None, label: str = "LSTM") 
 
 def forget_survival(*, forget_bias: float = 1.0, lag: int = 100, n: int = 16, T: int = 301,
                     weight_scale: float = 1.0, seed: int = 0) -> ForgetPaths:
-    """:func:`forget_paths` for a random LSTM from :func:`gradients.random_lstm_trace`, highlighting ``lag`` (chapter 8)."""
-    params, trace = _gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
+    """:func:`forget_paths` for a random LSTM from :func:`lag_curves.random_lstm_trace`, highlighting ``lag`` (chapter 8)."""
+    params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
     return forget_paths(params, trace, lag=lag,
                         label=f"LSTM, forget bias {forget_bias:g}, weight scale {weight_scale:g}")
@@ -259,7 +260,7 @@ def balancing_example(kind: str, *, n: int = 8, seed: int = 0) -> BalancingExamp
 
 def balancing_curve(example: BalancingExample, K: int = 50):
     """‖(A + B + C + D)^k‖₂ for k = 0 … K: the source's product Π_t (A_t + B_t + C_t + D_t)
-    with the same four terms at every step (chapter 7). Returns a ``gradients.LagCurve``
+    with the same four terms at every step (chapter 7). Returns a ``lag_curves.LagCurve``
     (bound None)."""
     if not isinstance(example, BalancingExample):
         raise ValueError(f"example must be a BalancingExample, got {type(example).__name__}")
@@ -269,7 +270,7 @@ def balancing_curve(example: BalancingExample, K: int = 50):
     norms = np.full(K + 1, np.inf)
     ok = np.all(np.isfinite(P), axis=(1, 2))
     norms[ok] = np.linalg.svd(P[ok], compute_uv=False)[:, 0]
-    return _gradients.LagCurve(np.arange(K + 1), norms, None, example.label)
+    return _lag_curves.LagCurve(np.arange(K + 1), norms, None, example.label)
 
 
 @dataclass(frozen=True)
@@ -323,10 +324,10 @@ def last_step_contributions(*, n: int = 16, T: int = 100, forget_bias: float = 1
     each network, ‖term_j‖_F against the lag k = T-1-j (RNN: the W_rec term; LSTM: the four
     h-blocks U_f, U_i, U_c, U_o together), for k = 0 … T-2. Step j = 0 is left out: its
     recurrent-weight term is δ_0 ⊗ (initial state) = 0 exactly, since the initial state is 0.
-    Returns a list of three ``gradients.LagCurve`` (bound None), in the order of
+    Returns a list of three ``lag_curves.LagCurve`` (bound None), in the order of
     :func:`rnn_vs_lstm`.
     """
-    params, trace = _gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
+    params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
     u = np.random.default_rng(_seed(seed) + 1).standard_normal(params.n)
     u /= np.linalg.norm(u)
@@ -339,14 +340,14 @@ def last_step_contributions(*, n: int = 16, T: int = 100, forget_bias: float = 1
         dL[-1] = u
         terms = _rnn.bptt_terms(p, tr, dL)
         norms = np.sqrt(np.einsum("tij,tij->t", terms.W_rec, terms.W_rec))
-        curves.append(_gradients.LagCurve(lags, norms[:0:-1], None, f"{act} RNN"))
+        curves.append(_lag_curves.LagCurve(lags, norms[:0:-1], None, f"{act} RNN"))
     dL = np.zeros(trace.h.shape)
     dL[-1] = u
     terms = _lstm.bptt_terms(params, trace, dL)
     k = params.n
     norms = np.sqrt(sum(np.einsum("tij,tij->t", M[:, :, :k], M[:, :, :k])
                         for M in (terms.W_f, terms.W_i, terms.W_c, terms.W_o)))
-    curves.append(_gradients.LagCurve(lags, norms[:0:-1], None,
+    curves.append(_lag_curves.LagCurve(lags, norms[:0:-1], None,
                                       f"LSTM, forget bias {forget_bias:g}"))
     return curves
 
@@ -412,7 +413,7 @@ class ForgetBiasSweep:
 def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
                       weight_scale: float = 1.0, seeds: Iterable[int] = range(5),
                       threshold: float = 1e-8) -> ForgetBiasSweep:
-    """For each forget bias and seed, a random LSTM (:func:`gradients.random_lstm_trace`) with T = max(lags) + 1:
+    """For each forget bias and seed, a random LSTM (:func:`lag_curves.random_lstm_trace`) with T = max(lags) + 1:
     the surviving gradient at ``lags``, the lag where it falls below ``threshold``, f̄ and the
     measured decay rate. See :class:`ForgetBiasSweep` (chapter 8)."""
     biases = as_array(biases, "biases", (None,))
@@ -434,7 +435,7 @@ def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
     idx = list(lags)
     for a, b in enumerate(biases):
         for s, seed in enumerate(seeds):
-            params, trace = _gradients.random_lstm_trace(n=n, T=T, forget_bias=float(b), weight_scale=weight_scale,
+            params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=float(b), weight_scale=weight_scale,
                                       seed=seed)
             paths = forget_paths(params, trace)
             norms[a, s] = paths.full[idx]
