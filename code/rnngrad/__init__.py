@@ -15,7 +15,9 @@ Modules (the chapter that introduces each in brackets):
     plots       matplotlib figures (each takes ax=None and returns the Axes)
     widgets     the explorers: declared once, shown live (ipywidgets) or as static frames
     exercises   answer checkers for the code exercises
-    cell, survival, tasks, train, experiment: chapters 5, 7–8 and 9
+    cell        chapter 5's experiments on one LSTM cell: equations, memory, gates [5]
+    survival    how far back the LSTM's gradient survives; the forget gate        [7–8]
+    tasks, train, experiment: long-range tasks, training with full BPTT, the sweep [9]
 
 ``symbolic``, ``plots``, ``widgets`` and ``exercises`` load SymPy, matplotlib and ipywidgets: import them
 explicitly (``from rnngrad import widgets``). Importing rnngrad changes no global state.

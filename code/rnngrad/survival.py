@@ -1,21 +1,25 @@
-"""Why the LSTM's gradient survives, and where it still fails (chapters 7 and 8).
+"""Chapters 7–8: how far back the LSTM's gradient survives (against the RNN's), and where it fails.
 
 The LSTM's cell-state derivative (the source's eq. 6, chapter 6) is a sum of four n × n
 matrices, ∂c_t/∂c_{t-1} = A_t + B_t + C_t + D_t with B_t = diag(f_t). This module measures
 what the product of such factors does over many steps:
 
-* :func:`rnn_vs_lstm`: ‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a sigmoid RNN, a tanh RNN and an LSTM that
-  share their weights and inputs (chapter 7);
-* :func:`forget_paths`: the true product beside the forget-gate path alone,
-  ‖Π_t B_t‖₂ = max_i Π_t f_{t,i}, its bound Π_t max_i f_{t,i}, and f̄^k (chapters 7, 8);
+* :func:`rnn_vs_lstm`, :func:`last_step_contributions`, :func:`rate_vs_weight_scale`:
+  ‖∂c_{T-1}/∂c_{T-1-k}‖₂, each step's term of the recurrent-weight gradient and the decay
+  factor per step, for a sigmoid RNN, a tanh RNN and an LSTM that share their weights and
+  inputs (chapter 7);
+* :func:`forget_paths`, :func:`forget_path_norms`, :func:`forget_survival`: the true product
+  beside the forget-gate path alone, ‖Π_t B_t‖₂ = max_i Π_t f_{t,i}, its bound
+  Π_t max_i f_{t,i}, and f̄^k (chapters 7, 8);
 * :func:`cell_term_sizes`: the spectral norms of A_t, B_t, C_t, D_t and of their sum;
-* :func:`balancing_curve`: the source's "0.1 + 0.7 + 0.1 + 0.1 = 1" example as matrices;
+* :func:`balancing_example`, :func:`balancing_curve`: the source's "0.1 + 0.7 + 0.1 + 0.1 = 1"
+  example as matrices;
 * :func:`forget_bias_sweep`, :func:`vanishing_lag`, :func:`decay_rate`: how long the
   gradient survives as a function of the forget-gate bias (chapter 8);
 * :func:`lstm_last_step_gradient`, :func:`state_jacobian_radii`: exploding LSTM gradients
   and norm clipping (chapter 8).
 
-Every random draw is made from ``np.random.default_rng(seed)``: results are reproducible.
+Every random draw is seeded by a ``seed`` argument: results are reproducible.
 """
 
 from __future__ import annotations
