@@ -27,7 +27,7 @@ from ._checks import as_array, as_positive_int, as_real, as_sequence, as_state, 
 from .numdiff import relative_error
 
 __all__ = ["LOSS_KINDS", "stacked_gradient", "last_state_loss", "last_state_loss_grad",
-           "every_step_loss", "every_step_loss_grad", "immediate_derivative",
+           "every_step_loss_grad", "immediate_derivative",
            "forward_with_step_weights", "path_term",
            "single_path_relative_error", "single_path_error_grid", "StepContributions",
            "step_contribution_profile", "gradient_descent_step"]
@@ -92,12 +92,6 @@ def last_state_loss_grad(trace: _rnn.RNNTrace, y) -> np.ndarray:
     g = np.zeros_like(trace.c)
     g[-1] = trace.c[-1] - y
     return g
-
-
-def every_step_loss(trace: _rnn.RNNTrace, ys) -> float:
-    """E = Σ_t ½‖c_t − y_t‖², a loss at every step (one target per word); ys shaped like c."""
-    d = every_step_loss_grad(trace, ys)
-    return 0.5 * float(np.sum(d * d))
 
 
 def every_step_loss_grad(trace: _rnn.RNNTrace, ys) -> np.ndarray:

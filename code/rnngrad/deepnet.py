@@ -106,10 +106,6 @@ class DeepNetTrace:
         return self.a[0].ndim == 2
 
     @property
-    def x(self) -> np.ndarray:
-        return self.a[0]
-
-    @property
     def output(self) -> np.ndarray:
         return self.a[-1]
 

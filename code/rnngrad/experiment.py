@@ -420,9 +420,6 @@ class CurveStore:
             self._data = {k: data[k] for k in data.files}
         self._index = {str(k): i for i, k in enumerate(self._data["key"])}
 
-    def keys(self) -> list[str]:
-        return list(self._index)
-
     def get(self, task: str, model: str, lag: int, seed: int) -> RunCurves | None:
         """The run's curves, or None when the sweep has no such run."""
         i = self._index.get(f"{task}/{model}/{int(lag)}/{int(seed)}")

@@ -21,8 +21,8 @@ from . import rnn as _rnn
 from ._checks import as_array
 from ._linalg import frobenius_norms, largest_abs, unscaled
 
-__all__ = ["step_jacobians", "jacobian_products", "lag_jacobians", "gradient_norm_vs_lag", "bptt_terms",
-           "step_contribution_norms", "cell_term_norms", "CellPathGap", "cell_path_gap"]
+__all__ = ["step_jacobians", "jacobian_products", "gradient_norm_vs_lag", "step_contribution_norms",
+           "cell_term_norms", "CellPathGap", "cell_path_gap"]
 
 _NORMS = {"spectral": 2, "fro": "fro"}
 
@@ -100,7 +100,17 @@ def jacobian_products(jacobians, start=None) -> np.ndarray:
 
 
 def _lag_jacobians_scaled(params, trace, path: str) -> tuple[np.ndarray, np.ndarray]:
-    """(M̂, exps) with ∂c_{T-1}/∂c_{T-1-k} = M̂_k · 2^exps[k]; see lag_jacobians."""
+    """(M̂, exps) with ∂c_{T-1}/∂c_{T-1-k} = M̂_k · 2^exps[k] for every lag k = 0 … T-1 (T, n, n).
+
+    RNN: the running products of eq. (2). LSTM, ``path``:
+
+    * 'full', the true total derivative: perturbing c_j also moves h_j = o_j ⊙ tanh(c_j), and
+      the perturbation then travels through every path of the state Jacobians,
+      ∂c_{T-1}/∂c_j = P[c, h] diag(o_j ⊙ tanh'(c_j)) + P[c, c] with P = ∂(h,c)_{T-1}/∂(h,c)_j
+      (at lag 1 this is exactly A+B+C+D);
+    * 'cell', the source's product of A+B+C+D over the steps, which drops the paths through
+      the output gates o_{j+1}, …, o_{T-2} (chapter 6).
+    """
     if isinstance(params, _lstm.LSTMParams) and path == "full":
         _lstm._check_trace(params, trace)
         _unbatched(trace)
@@ -154,23 +164,6 @@ def _lstm_full_lag_scaled(params, trace) -> tuple[np.ndarray, np.ndarray]:
     return M, exps
 
 
-def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
-    """The matrices ∂c_{T-1}/∂c_{T-1-k} for every lag k = 0 … T-1: shape (T, n, n).
-
-    RNN: the running products of eq. (2). LSTM, ``path``:
-
-    * 'full', the true total derivative: perturbing c_j also moves h_j = o_j ⊙ tanh(c_j), and
-      the perturbation then travels through every path of the state Jacobians,
-      ∂c_{T-1}/∂c_j = P[c, h] diag(o_j ⊙ tanh'(c_j)) + P[c, c] with P = ∂(h,c)_{T-1}/∂(h,c)_j
-      (at lag 1 this is exactly A+B+C+D);
-    * 'cell', the source's product of A+B+C+D over the steps, which drops the paths through
-      the output gates o_{j+1}, …, o_{T-2} (chapter 6).
-
-    Entries beyond float64's range come out as inf or 0.
-    """
-    return _rescale(*_lag_jacobians_scaled(params, trace, path))
-
-
 def _matrix_norms(M: np.ndarray, norm: str) -> np.ndarray:
     """Norm of each matrix of a stack. 'spectral': σ_max = sqrt(λ_max(G)), G = M Mᵀ, about a
     fifth faster than an SVD and as accurate for σ_max (a few ulps). Squaring is safe while
@@ -201,26 +194,16 @@ def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "
     """‖∂c_{T-1}/∂c_{T-1-k}‖ for every lag k = 0 … T-1, by running products (not T backward passes).
 
     ``norm`` is 'spectral' (the largest singular value; the norm of chapter 4's bound) or
-    'fro'; ``path`` (LSTM only) as in :func:`lag_jacobians`: 'full' (the true derivative) or
-    'cell' (the source's product of A+B+C+D). The products are kept scaled, so a norm is inf
-    or 0 only when the true value is beyond float64's range.
+    'fro'; ``path`` (LSTM only): 'full', the true total derivative (perturbing c_j also moves
+    h_j = o_j ⊙ tanh(c_j), and every path of the state Jacobians counts), or 'cell', the
+    source's product of A+B+C+D over the steps, which drops the paths through the output gates
+    (chapter 6). The products are kept scaled, so a norm is inf or 0 only when the true value
+    is beyond float64's range.
     """
     if norm not in _NORMS:
         raise ValueError(f"norm must be 'spectral' or 'fro', got {norm!r}")
     M, exps = _lag_jacobians_scaled(params, trace, path)
     return _rescale(_matrix_norms(M, norm), exps)
-
-
-def bptt_terms(params, trace, dL_dh_or_dc, dL_dc=None):
-    """Per-time-step terms of the BPTT gradient (each field has a leading T axis); see
-    ``rnn.bptt_terms`` and ``lstm.bptt_terms``. Their sum over t is the full gradient."""
-    if isinstance(params, _rnn.RNNParams):
-        if dL_dc is not None:
-            raise ValueError("dL_dc is only for the LSTM; for the RNN pass dL_dc as the third argument")
-        return _rnn.bptt_terms(params, trace, dL_dh_or_dc)
-    if isinstance(params, _lstm.LSTMParams):
-        return _lstm.bptt_terms(params, trace, dL_dh_or_dc, dL_dc)
-    raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
 
 
 def step_contribution_norms(terms) -> np.ndarray:
@@ -235,7 +218,8 @@ def step_contribution_norms(terms) -> np.ndarray:
     elif isinstance(terms, _lstm.LSTMGrads):
         mats = [terms.W_f, terms.W_i, terms.W_c, terms.W_o]
     else:
-        raise ValueError(f"terms must come from bptt_terms, got {type(terms).__name__}")
+        raise ValueError(f"terms must come from rnn.bptt_terms or lstm.bptt_terms, "
+                         f"got {type(terms).__name__}")
     if mats[0].ndim != 3:
         raise ValueError("terms must have a leading time axis (use bptt_terms, not backward)")
     return frobenius_norms(np.concatenate([M.reshape(M.shape[0], -1) for M in mats], axis=1))

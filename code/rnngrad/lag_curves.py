@@ -18,7 +18,7 @@ from ._checks import as_array, as_positive_int
 from .activations import GAMMA
 from .gradients import gradient_norm_vs_lag
 
-__all__ = ["LagCurve", "rnn_lag_curve", "norm_at_lag_sweep", "lstm_lag_curve", "random_lstm_trace"]
+__all__ = ["LagCurve", "rnn_lag_curve", "norm_at_lag_sweep", "random_lstm_trace"]
 
 
 @dataclass(frozen=True)
@@ -63,20 +63,6 @@ def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "
         raise ValueError("seeds must name at least one seed")
     return np.array([[rnn_lag_curve(n=n, T=lag + 1, scale=float(s), activation=activation,
                                     seed=seed).norms[-1] for seed in seeds] for s in scales])
-
-
-def lstm_lag_curve(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
-                   weight_scale: float = 1.0, seed: int = 0, path: str = "full") -> LagCurve:
-    """‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a random LSTM (``lstm.init``) on random inputs (chapters 6–8).
-
-    ``path`` as in :func:`gradient_norm_vs_lag`. There is no simple a-priori bound for the
-    LSTM, so ``bound`` is None. Deterministic given ``seed``; the inputs are the same draw as
-    in :func:`rnn_lag_curve` with the same seed and T only if the parameter draws match in size.
-    """
-    params, trace = random_lstm_trace(n=n, T=T, forget_bias=forget_bias,
-                                      weight_scale=weight_scale, seed=seed)
-    return LagCurve(np.arange(T), gradient_norm_vs_lag(params, trace, path=path), None,
-                    f"LSTM, forget bias {forget_bias:g}")
 
 
 def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,

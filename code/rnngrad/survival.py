@@ -80,7 +80,7 @@ def rnn_vs_lstm(*, n: int = 16, T: int = 100, forget_bias: float = 1.0,
     s = ``weight_scale``: the usual 1/fan-in initialization), on the same inputs xs (T, 1).
     For the RNNs c is the state and the step Jacobian is diag(φ'(z_t)) W_rec (eq. 2); for the
     LSTM c is the cell state and the norm is that of the true total derivative (every path,
-    ``gradients.lag_jacobians`` with ``path='full'``: perturbing c_j also moves h_j).
+    ``gradients.gradient_norm_vs_lag`` with ``path='full'``: perturbing c_j also moves h_j).
     Returns a list of three ``lag_curves.LagCurve``: sigmoid RNN, tanh RNN (each with the bound
     (γ‖W_rec‖₂)^k) and the LSTM (bound None).
     """
@@ -131,7 +131,7 @@ class ForgetPaths:
     All arrays have shape (T,), indexed by the lag k = 0 … T-1:
 
     * ``full``: ‖∂c_{T-1}/∂c_{T-1-k}‖₂, the true total derivative (every path, including
-      through h_j = o_j ⊙ tanh(c_j) and the output gates; ``gradients.lag_jacobians``);
+      through h_j = o_j ⊙ tanh(c_j) and the output gates; ``gradients.gradient_norm_vs_lag``);
     * ``cell``: ‖Π (A_t + B_t + C_t + D_t)‖₂, the source's product of eq. (6);
     * ``b_path``: ‖Π B_t‖₂ = max_i Π f_{t,i}, the forget-gate path alone;
     * ``b_bound``: Π_t max_i f_{t,i} ≥ ``b_path``.

@@ -159,10 +159,6 @@ class Explorer:
                                                                    compress_level=1)
         return buf.getvalue()
 
-    def figure(self, **values):
-        """A new Figure drawn at ``values``; returns the Figure."""
-        return self.render(self.canvas(), **values)
-
     def static_html(self, frames: int = 12, *, dpi: int = 80, key: str = "explorer") -> str:
         """A kernel-free version for the static page: the ``main`` control's range rendered to
         ``frames`` pictures (plus the default, where the live view starts; the other controls
