@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_array, as_positive_int, as_real, as_rng, as_sequence, as_state, as_time_index
+from ._trace import Trace, check_pair
 from .activations import activation as _activation
 from .activations import check_activation, derivative_from_output
 
@@ -68,26 +69,13 @@ class RNNGrads:
 
 
 @dataclass(frozen=True)
-class RNNTrace:
+class RNNTrace(Trace):
     """Everything the forward pass computed: inputs, initial state, states c and act'(z)."""
 
     xs: np.ndarray
     c0: np.ndarray
     c: np.ndarray
     dact: np.ndarray = field(repr=False)
-
-    @property
-    def T(self) -> int:
-        return self.xs.shape[0]
-
-    @property
-    def batched(self) -> bool:
-        return self.xs.ndim == 3
-
-    @property
-    def c_prev(self) -> np.ndarray:
-        """States c_{t-1} for t = 0 … T-1 (c0 first): shape of ``c``."""
-        return np.concatenate([self.c0[None], self.c[:-1]], axis=0)
 
 
 def init(n: int, m: int, *, rng: np.random.Generator, scale: float = 1.0,
@@ -131,15 +119,7 @@ def forward(params: RNNParams, xs, c0=None) -> RNNTrace:
 
 
 def _check_trace(params: RNNParams, trace: RNNTrace) -> None:
-    if not isinstance(params, RNNParams):
-        raise ValueError(f"params must be an RNNParams, got {type(params).__name__}")
-    if not isinstance(trace, RNNTrace):
-        raise ValueError(f"trace must be an RNNTrace from rnn.forward, got {type(trace).__name__}")
-    if trace.c.shape[-1] != params.n or trace.xs.shape[-1] != params.m:
-        raise ValueError(
-            f"trace (n={trace.c.shape[-1]}, m={trace.xs.shape[-1]}) does not match params "
-            f"(n={params.n}, m={params.m})"
-        )
+    check_pair(params, trace, RNNParams, RNNTrace, "rnn.forward")
 
 
 def _backprop_dz(params: RNNParams, trace: RNNTrace, dL_dc) -> tuple[np.ndarray, np.ndarray]:
