@@ -14,7 +14,7 @@ import numpy as np
 
 from . import lstm as _lstm
 from . import rnn as _rnn
-from ._checks import as_array, as_positive_int
+from ._checks import as_array, as_positive_int, as_seeds
 from .activations import GAMMA
 from .gradients import gradient_norm_vs_lag
 
@@ -58,9 +58,7 @@ def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "
     """
     scales = as_array(scales, "scales", (None,))
     lag = as_positive_int(lag, "lag")
-    seeds = [as_positive_int(s, "seeds", minimum=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    seeds = as_seeds(seeds)
     return np.array([[rnn_lag_curve(n=n, T=lag + 1, scale=float(s), activation=activation,
                                     seed=seed).norms[-1] for seed in seeds] for s in scales])
 

@@ -33,7 +33,7 @@ from . import gradients as _gradients
 from . import lag_curves as _lag_curves
 from . import lstm as _lstm
 from . import rnn as _rnn
-from ._checks import as_array, as_positive_int, as_real
+from ._checks import as_array, as_positive_int, as_real, as_seeds
 from .activations import GAMMA
 
 __all__ = ["rnn_vs_lstm", "ForgetPaths", "forget_path_norms", "forget_paths",
@@ -300,9 +300,7 @@ def rate_vs_weight_scale(weight_scales, *, forget_bias: float = 1.0, n: int = 16
     weight_scales = as_array(weight_scales, "weight_scales", (None,))
     if weight_scales.size == 0:
         raise ValueError("weight_scales must hold at least one value")
-    seeds = tuple(_seed(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    seeds = as_seeds(seeds)
     rates = np.full((weight_scales.size, len(seeds), 3), np.nan)
     labels = ()
     for a, ws in enumerate(weight_scales):
@@ -426,9 +424,7 @@ def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
     lags = tuple(as_positive_int(k, "lags") for k in lags)
     if not lags:
         raise ValueError("lags must hold at least one lag")
-    seeds = tuple(_seed(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    seeds = as_seeds(seeds)
     threshold = as_real(threshold, "threshold")
     if threshold <= 0:
         raise ValueError(f"threshold must be > 0, got {threshold}")
