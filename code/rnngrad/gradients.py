@@ -27,10 +27,20 @@ __all__ = ["step_jacobians", "jacobian_products", "gradient_norm_vs_lag", "step_
 _NORMS = {"spectral": 2, "fro": "fro"}
 
 
-def _unbatched(trace, name="trace"):
+def _check_sequence(params, trace, path: str = "full") -> None:
+    """The checks of this module's public functions: ``path``, a model's parameters and a trace
+    of one sequence (not a batch) that matches them. The private helpers assume them done."""
+    if path not in ("full", "cell"):
+        raise ValueError(f"path must be 'full' or 'cell', got {path!r}")
+    if isinstance(params, _rnn.RNNParams):
+        _rnn._check_trace(params, trace)
+    elif isinstance(params, _lstm.LSTMParams):
+        _lstm._check_trace(params, trace)
+    else:
+        raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
     if trace.batched:
         raise ValueError(
-            f"{name} must come from a single sequence xs of shape (T, m), not a batch "
+            f"trace must come from a single sequence xs of shape (T, m), not a batch "
             f"(got xs of shape {trace.xs.shape})"
         )
 
@@ -41,19 +51,17 @@ def step_jacobians(params, trace, path: str = "full") -> np.ndarray:
     RNN: d = n, J_t = diag(act'(z_t)) W_rec. LSTM ``path="full"``: d = 2n, the state Jacobians
     [h; c]; ``path="cell"``: d = n, A_t + B_t + C_t + D_t.
     """
-    if path not in ("full", "cell"):
-        raise ValueError(f"path must be 'full' or 'cell', got {path!r}")
+    _check_sequence(params, trace, path)
+    return _step_jacobians(params, trace, path)
+
+
+def _step_jacobians(params, trace, path: str) -> np.ndarray:
+    """The stack of step_jacobians, for arguments already checked."""
     if isinstance(params, _rnn.RNNParams):
-        _rnn._check_trace(params, trace)
-        _unbatched(trace)
         return trace.dact[1:, :, None] * params.W_rec
-    if isinstance(params, _lstm.LSTMParams):
-        _lstm._check_trace(params, trace)
-        _unbatched(trace)
-        if path == "full":
-            return _lstm._state_jacobian_at(params, trace, slice(1, trace.T))
-        return sum(_lstm._cell_terms_at(params, trace, slice(1, trace.T), slice(0, trace.T - 1)))
-    raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
+    if path == "full":
+        return _lstm._state_jacobian_at(params, trace, slice(1, trace.T))
+    return sum(_lstm._cell_terms_at(params, trace, slice(1, trace.T), slice(0, trace.T - 1)))
 
 
 def _scaled_products(J: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -112,10 +120,8 @@ def _lag_jacobians_scaled(params, trace, path: str) -> tuple[np.ndarray, np.ndar
       the output gates o_{j+1}, …, o_{T-2} (chapter 6).
     """
     if isinstance(params, _lstm.LSTMParams) and path == "full":
-        _lstm._check_trace(params, trace)
-        _unbatched(trace)
         return _lstm_full_lag_scaled(params, trace)
-    J = step_jacobians(params, trace, path)
+    J = _step_jacobians(params, trace, path)
     return _scaled_products(J, np.eye(J.shape[-1]))
 
 
@@ -202,6 +208,7 @@ def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "
     """
     if norm not in _NORMS:
         raise ValueError(f"norm must be 'spectral' or 'fro', got {norm!r}")
+    _check_sequence(params, trace, path)
     M, exps = _lag_jacobians_scaled(params, trace, path)
     return _rescale(_matrix_norms(M, norm), exps)
 
@@ -232,12 +239,11 @@ def cell_term_norms(params, trace) -> np.ndarray:
     """
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
-    _lstm._check_trace(params, trace)
-    _unbatched(trace)
+    _check_sequence(params, trace)
     if trace.T < 2:
         raise ValueError("trace must have at least T = 2 steps (eq. 6 starts at t = 1)")
-    terms = np.stack([np.stack(_lstm.cell_jacobian_terms(params, trace, t))
-                      for t in range(1, trace.T)])                      # (T-1, 4, n, n)
+    terms = np.stack(_lstm._cell_terms_at(params, trace, slice(1, trace.T), slice(0, trace.T - 1)),
+                     axis=1)                                            # (T-1, 4, n, n)
     return np.linalg.svd(terms, compute_uv=False)[..., 0]
 
 
@@ -255,6 +261,7 @@ def cell_path_gap(params, trace) -> CellPathGap:
     """How much the source's product of eq. (6) terms misses of the true cell-state derivative."""
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
+    _check_sequence(params, trace)
     full, ef = _lag_jacobians_scaled(params, trace, "full")
     cell, ec = _lag_jacobians_scaled(params, trace, "cell")
     fn_hat, cn_hat = _matrix_norms(full, "spectral"), _matrix_norms(cell, "spectral")

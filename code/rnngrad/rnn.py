@@ -122,10 +122,13 @@ def _check_trace(params: RNNParams, trace: RNNTrace) -> None:
     check_pair(params, trace, RNNParams, RNNTrace, "rnn.forward")
 
 
+def _check_backward_args(params, trace, dL_dc) -> np.ndarray:
+    _check_trace(params, trace)
+    return as_array(dL_dc, "dL_dc", trace.c.shape)
+
+
 def _backprop_dz(params: RNNParams, trace: RNNTrace, dL_dc) -> tuple[np.ndarray, np.ndarray]:
     """δ_t = ∂L/∂z_t for every t (the pre-activation gradients), and ∂L/∂c0."""
-    _check_trace(params, trace)
-    dL_dc = as_array(dL_dc, "dL_dc", trace.c.shape)
     dz = np.empty_like(dL_dc)
     carry = np.zeros(trace.c.shape[1:])
     W = params.W_rec
@@ -142,6 +145,7 @@ def backward(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
     the last state). Summing over all paths, ∂L/∂W = Σ_t δ_t ⊗ [c_{t-1}, x_t], with
     δ_t = act'(z_t) ⊙ (∂⁺L/∂c_t + W_recᵀ δ_{t+1}). For a batch, gradients are summed over it.
     """
+    dL_dc = _check_backward_args(params, trace, dL_dc)
     dz, dc0 = _backprop_dz(params, trace, dL_dc)
     axes = tuple(range(dz.ndim - 1))
     flat = dz.reshape(-1, params.n)
@@ -160,6 +164,7 @@ def bptt_terms(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
     the gradient that enters through time step j. Their sum over j is ``backward``.
     ``c0`` holds ∂L/∂c0 (there is one, not one per step).
     """
+    dL_dc = _check_backward_args(params, trace, dL_dc)
     dz, dc0 = _backprop_dz(params, trace, dL_dc)
     spec = "tbi,tbj->tij" if trace.batched else "ti,tj->tij"
     b_axes = (1,) if trace.batched else ()
