@@ -66,8 +66,8 @@ def test_forward_matches_reference(rng, n, m, T, B):
     np.testing.assert_array_equal(tr.c_prev[0], c0)
 
 
-def test_params_hold_the_eight_arrays_and_their_U_blocks(rng):
-    """LSTMParams is the model's eight arrays and nothing derived; U_g is a view."""
+def test_params_hold_the_eight_arrays_and_their_U_V_blocks(rng):
+    """LSTMParams is the model's eight arrays and nothing derived; U_g and V_g are views."""
     import dataclasses
 
     params = random_lstm(rng, 3, 2, 1)[0]
@@ -76,10 +76,14 @@ def test_params_hold_the_eight_arrays_and_their_U_blocks(rng):
     for g in GATES:
         W = getattr(params, f"W_{g}")
         np.testing.assert_array_equal(params.U(g), W[:, :n])
+        np.testing.assert_array_equal(params.V(g), W[:, n:])
+        np.testing.assert_array_equal(np.hstack([params.U(g), params.V(g)]), W)
     assert params.n == 3 and params.m == 2
     for bad in ("x", "c_tilde", 0):
         with pytest.raises(ValueError, match="gate"):
             params.U(bad)
+        with pytest.raises(ValueError, match="gate"):
+            params.V(bad)
 
 
 def test_init_forget_bias_and_shapes():

@@ -74,6 +74,12 @@ class LSTMParams:
             raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
         return getattr(self, f"W_{gate}")[:, : self.n]
 
+    def V(self, gate: str) -> np.ndarray:
+        """The x-block W_gate[:, n:] of a gate ('f', 'i', 'c' or 'o')."""
+        if gate not in GATES:
+            raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
+        return getattr(self, f"W_{gate}")[:, self.n:]
+
 
 @dataclass(frozen=True)
 class LSTMGrads:
