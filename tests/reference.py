@@ -7,6 +7,8 @@
 * ``ref_rnn_forward`` / ``ref_lstm_forward``: tiny reference forward passes written from the
   equations in the docstrings, independent of the package, that accept *per-time-step*
   parameters (used to isolate the contribution of one time step, or of one gate).
+* ``every_step_loss``: chapter 3's E = Σ_t ½‖c_t − y_t‖², written from its equation.
+* ``lag_jacobians``: the matrices ∂c_{T-1}/∂c_{T-1-k} behind ``gradients.gradient_norm_vs_lag``.
 
 Tests import these plain functions with ``from reference import ...``: pytest puts tests/ on
 sys.path (rootdir conftest, prepend import mode). The fixtures live in conftest.py.
@@ -17,10 +19,9 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, settings
 
-from rnngrad import lstm, rnn
+from rnngrad import gradients, lstm, rnn
 
 FD_STEP = 1e-6
 #: Contract: every gradient/Jacobian agrees with central differences to this relative error.
@@ -92,6 +93,17 @@ def rel_err(a, b) -> float:
 def assert_close_fd(analytic, numeric, what: str = "", rtol: float = FD_RTOL) -> None:
     err = rel_err(analytic, numeric)
     assert err < rtol, f"{what}: relative error {err:.3e} >= {rtol:g}"
+
+
+def every_step_loss(trace, ys) -> float:
+    """E = Σ_t ½‖c_t − y_t‖² of a trace's states c (chapter 3's loss at every step)."""
+    return 0.5 * float(np.sum((trace.c - np.asarray(ys)) ** 2))
+
+
+def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
+    """∂c_{T-1}/∂c_{T-1-k} for every lag k = 0 … T-1, shape (T, n, n): the matrices whose norms
+    ``gradients.gradient_norm_vs_lag`` returns (from its scaled recursion, rescaled)."""
+    return gradients._rescale(*gradients._lag_jacobians_scaled(params, trace, path))
 
 
 def replace(params, **fields):

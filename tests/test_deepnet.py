@@ -85,10 +85,10 @@ def with_layer(params, l, *, W=None, b=None):
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activation_derivative_matches_output_form_and_sympy(activation):
+def test_activations_derivative_matches_output_form_and_sympy(activation):
     z = np.linspace(-12.0, 12.0, 241)
     a = REF_ACT[activation](z)
-    got = deepnet.activation_derivative(activation, z)
+    got = activations.derivative(activation, z)
     np.testing.assert_allclose(got, activations.derivative_from_output(activation, a),
                                rtol=1e-7, atol=1e-15)
     s = sp.Symbol("z", real=True)
@@ -102,24 +102,24 @@ def test_activation_derivative_matches_output_form_and_sympy(activation):
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activation_derivative_bounded_by_gamma_max_at_zero(activation):
+def test_activations_derivative_bounded_by_gamma_max_at_zero(activation):
     gamma = activations.GAMMA[activation]
     z = np.linspace(-50.0, 50.0, 100001)
-    d = deepnet.activation_derivative(activation, z)
+    d = activations.derivative(activation, z)
     assert d.max() <= gamma
-    assert deepnet.activation_derivative(activation, 0.0) == gamma
+    assert activations.derivative(activation, 0.0) == gamma
     assert np.all(d > 0)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activation_derivative_tails_accurate_and_quiet(activation):
+def test_activations_derivative_tails_accurate_and_quiet(activation):
     """Saturated units keep a tiny non-zero derivative (not 1 - 1 = 0); float64 underflow to
     exactly 0 only far out; no warnings anywhere."""
     z = np.array([30.0, -30.0, 100.0, -100.0])
-    d = deepnet.activation_derivative(activation, z)
+    d = activations.derivative(activation, z)
     expected = np.exp(-np.abs(z)) if activation == "sigmoid" else 4 * np.exp(-2 * np.abs(z))
     np.testing.assert_allclose(d, expected, rtol=1e-12)
-    far = deepnet.activation_derivative(activation, np.array([1e4, -1e4, 1e300]))
+    far = activations.derivative(activation, np.array([1e4, -1e4, 1e300]))
     np.testing.assert_array_equal(far, 0.0)
 
 
@@ -388,7 +388,7 @@ CASES = [
      lambda p, x, G, tr, rng: deepnet.per_layer_norms(
          p, tr, deepnet.backward(p, deepnet.forward(p, np.ones((2, 3))), np.ones((2, 2)))),
      r"^grads\b.*does not match"),
-    ("activation_derivative", lambda p, x, G, tr, rng: deepnet.activation_derivative("relu", 0.0),
+    ("activations.derivative", lambda p, x, G, tr, rng: activations.derivative("relu", 0.0),
      r"^activation\b"),
     ("lgn depth", lambda p, x, G, tr, rng: deepnet.layer_gradient_norms(depth=0), r"^depth\b"),
     ("lgn width", lambda p, x, G, tr, rng: deepnet.layer_gradient_norms(depth=2, width=-1), r"^width\b"),

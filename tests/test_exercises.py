@@ -15,8 +15,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradients, lstm, rnn,
-                     survival)
+from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradients, lag_curves,
+                     lstm, rnn, survival)
 from rnngrad.activations import sigmoid
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
@@ -376,7 +376,7 @@ def test_ch6_ex3(capsys):
 
 
 def test_ch6_ex4(capsys):
-    gaps = [gradients.cell_path_gap(*gradients.random_lstm_trace(
+    gaps = [gradients.cell_path_gap(*lag_curves.random_lstm_trace(
         n=8, T=21, forget_bias=1.0, weight_scale=ws, seed=0)).rel_diff[20]
         for ws in (0.25, 0.5, 1.0, 2.0, 4.0)]
     accepts(capsys, "ch6-ex-4", gaps)
@@ -441,7 +441,7 @@ def test_ch8_ex1(capsys):
 
 
 def test_ch8_ex3(capsys):
-    params, trace = gradients.random_lstm_trace(n=16, T=301, forget_bias=5.0, weight_scale=1.0,
+    params, trace = lag_curves.random_lstm_trace(n=16, T=301, forget_bias=5.0, weight_scale=1.0,
                                                 seed=0)
     u = np.random.default_rng(1).standard_normal(16)
     u /= np.linalg.norm(u)
@@ -600,7 +600,7 @@ def test_counts_agree_with_their_nouns(capsys, ch1_ex3):
     out = rejects(capsys, "ch8-ex-1", [k[0], k[1], k[2], 2000], "for b_f = 5 differs")
     assert "(s)" not in out
     rejects(capsys, "ch8-ex-1", [1.0, 1.0, k[2], k[3]], "for b_f = 0 and 1 differ")
-    gaps = [gradients.cell_path_gap(*gradients.random_lstm_trace(
+    gaps = [gradients.cell_path_gap(*lag_curves.random_lstm_trace(
         n=8, T=21, forget_bias=1.0, weight_scale=ws, seed=0)).rel_diff[20]
         for ws in (0.25, 0.5, 1.0, 2.0, 4.0)]
     out = rejects(capsys, "ch6-ex-4", gaps[:4] + [0.5], "your value for the weight scale 4 differs")

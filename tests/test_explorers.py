@@ -21,7 +21,7 @@ def test_every_control_over_its_range(name):
         values = control.span(4)
         assert values[0] != values[-1] or len(control.options) == 1
         for value in values:
-            fig = spec.figure(**{control_name: value})
+            fig = spec.render(spec.canvas(), **{control_name: value})
             ax = fig.axes[0]
             assert ax.get_xlabel() or ax.get_title(), (name, control_name, value)
             plt.close(fig)

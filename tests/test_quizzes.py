@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnngrad import cell, exploding, gradients, lstm, rnn, survival
+from rnngrad import cell, exploding, gradients, lag_curves, lstm, rnn, survival
 from rnngrad.activations import GAMMA, derivative_from_output, sigmoid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,7 +175,7 @@ def test_part2_parameter_count(questions):
 
 def test_part2_forget_path_has_no_weights(questions):
     assert r"B_t = \operatorname{diag}(f_t)" in correct_option(questions, "quiz-part2-q2")
-    params, trace = gradients.random_lstm_trace(n=4, T=6, seed=2)
+    params, trace = lag_curves.random_lstm_trace(n=4, T=6, seed=2)
     A, B, C, D = lstm.cell_jacobian_terms(params, trace, 3)
     assert np.array_equal(B, np.diag(trace.f[3]))
 
@@ -195,7 +195,7 @@ def test_part2_steps_below(questions):
 
 def test_part2_lstms_can_vanish(questions):
     assert "decays" in correct_option(questions, "quiz-part2-q4")
-    _, trace = gradients.random_lstm_trace(n=16, T=101, forget_bias=0.0, seed=0)
+    _, trace = lag_curves.random_lstm_trace(n=16, T=101, forget_bias=0.0, seed=0)
     assert survival.forget_path_norms(trace)[0][100] < 1e-8
 
 
@@ -215,7 +215,7 @@ def test_part2_kept_fraction(questions):
 
 def test_part2_product_of_terms_misses_paths(questions):
     assert "exact for one step" in correct_option(questions, "quiz-part2-q7")
-    gap = gradients.cell_path_gap(*gradients.random_lstm_trace(n=8, T=21, weight_scale=2.0, seed=0))
+    gap = gradients.cell_path_gap(*lag_curves.random_lstm_trace(n=8, T=21, weight_scale=2.0, seed=0))
     assert gap.rel_diff[1] < 1e-12 and gap.rel_diff[20] > 0.01
 
 

@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 
 from reference import (GATES, assert_close_fd, assert_every_control_changes_the_picture, fd_jacobian, lstm_weights, ref_lstm_forward,  # noqa: E402
                       ref_rnn_forward, rnn_at, spectral)
-from rnngrad import gradients, lstm, plots, rnn, survival, widgets  # noqa: E402
+from rnngrad import gradients, lag_curves, lstm, plots, rnn, survival, widgets  # noqa: E402
 
 
 def _fd_cell_jacobian(params, trace, k):
@@ -41,16 +41,16 @@ def _no_h_feedback(params):
 
 
 def test_random_lstm_trace_is_deterministic_and_streams_are_independent():
-    p1, t1 = gradients.random_lstm_trace(n=4, T=10, seed=3)
-    p2, t2 = gradients.random_lstm_trace(n=4, T=10, seed=3)
+    p1, t1 = lag_curves.random_lstm_trace(n=4, T=10, seed=3)
+    p2, t2 = lag_curves.random_lstm_trace(n=4, T=10, seed=3)
     np.testing.assert_array_equal(t1.xs, t2.xs)
     np.testing.assert_array_equal(p1.W_f, p2.W_f)
     # Weights do not depend on T; inputs of a longer run extend the shorter ones.
-    p3, t3 = gradients.random_lstm_trace(n=4, T=25, seed=3)
+    p3, t3 = lag_curves.random_lstm_trace(n=4, T=25, seed=3)
     np.testing.assert_array_equal(p1.W_c, p3.W_c)
     np.testing.assert_array_equal(t1.xs, t3.xs[:10])
     # Inputs do not depend on forget bias or weight scale; weights scale linearly.
-    p4, t4 = gradients.random_lstm_trace(n=4, T=10, seed=3, forget_bias=4.0, weight_scale=2.0)
+    p4, t4 = lag_curves.random_lstm_trace(n=4, T=10, seed=3, forget_bias=4.0, weight_scale=2.0)
     np.testing.assert_array_equal(t1.xs, t4.xs)
     np.testing.assert_allclose(p4.W_i, 2.0 * p1.W_i)
     np.testing.assert_array_equal(p4.b_f, np.full(4, 4.0))
@@ -62,7 +62,7 @@ def test_random_lstm_trace_is_deterministic_and_streams_are_independent():
 def test_rnn_vs_lstm_curves_match_independent_computations():
     n, T = 3, 8
     curves = survival.rnn_vs_lstm(n=n, T=T, forget_bias=1.0, weight_scale=1.5, seed=2)
-    params, trace = gradients.random_lstm_trace(n=n, T=T, forget_bias=1.0, weight_scale=1.5, seed=2)
+    params, trace = lag_curves.random_lstm_trace(n=n, T=T, forget_bias=1.0, weight_scale=1.5, seed=2)
     assert [c.label for c in curves] == ["sigmoid RNN", "tanh RNN", "LSTM, forget bias 1"]
     for c, act in zip(curves[:2], ["sigmoid", "tanh"]):
         # The RNN uses the LSTM's candidate weights; its Jacobian product against FD.
@@ -86,7 +86,7 @@ def test_rnn_vs_lstm_curves_match_independent_computations():
 
 
 def test_forget_path_norms_equal_the_product_of_diagonals():
-    params, trace = gradients.random_lstm_trace(n=5, T=30, forget_bias=0.5, seed=1)
+    params, trace = lag_curves.random_lstm_trace(n=5, T=30, forget_bias=0.5, seed=1)
     norms, bounds = survival.forget_path_norms(trace)
     assert norms.shape == bounds.shape == (30,)
     P = np.eye(5)
@@ -101,7 +101,7 @@ def test_forget_path_norms_equal_the_product_of_diagonals():
 def test_forget_path_is_the_true_derivative_when_gates_ignore_h():
     """With U_g = 0 the only path from c_{t-1} to c_t is B_t = diag(f_t): the true
     ∂c_{T-1}/∂c_{T-1-k} (by finite differences) is Π diag(f_t) exactly."""
-    params, trace = gradients.random_lstm_trace(n=4, T=12, seed=5)
+    params, trace = lag_curves.random_lstm_trace(n=4, T=12, seed=5)
     params = _no_h_feedback(params)
     trace = lstm.forward(params, trace.xs)
     norms, _ = survival.forget_path_norms(trace)
@@ -114,14 +114,14 @@ def test_forget_path_is_the_true_derivative_when_gates_ignore_h():
 
 
 def test_forget_path_underflows_without_warnings():
-    params, trace = gradients.random_lstm_trace(n=4, T=300, forget_bias=-30.0, seed=0)
+    params, trace = lag_curves.random_lstm_trace(n=4, T=300, forget_bias=-30.0, seed=0)
     with np.errstate(all="raise"):
         norms, bounds = survival.forget_path_norms(trace)
     assert norms[-1] == 0.0 and bounds[-1] == 0.0
 
 
 def test_forget_paths_fields():
-    params, trace = gradients.random_lstm_trace(n=6, T=40, seed=0)
+    params, trace = lag_curves.random_lstm_trace(n=6, T=40, seed=0)
     p = survival.forget_paths(params, trace, lag=20)
     np.testing.assert_array_equal(p.full, gradients.gradient_norm_vs_lag(params, trace))
     np.testing.assert_array_equal(p.cell, gradients.gradient_norm_vs_lag(params, trace, path="cell"))
@@ -136,7 +136,7 @@ def test_forget_paths_fields():
 
 
 def test_cell_term_sizes():
-    params, trace = gradients.random_lstm_trace(n=5, T=20, weight_scale=2.0, seed=4)
+    params, trace = lag_curves.random_lstm_trace(n=5, T=20, weight_scale=2.0, seed=4)
     s = survival.cell_term_sizes(params, trace)
     assert s.norms.shape == (19, 4) and s.sum_norm.shape == s.f_max.shape == s.t.shape == (19,)
     np.testing.assert_allclose(s.norms[:, 1], s.f_max, rtol=1e-12)
@@ -219,7 +219,7 @@ def test_last_step_contributions_match_per_step_finite_differences():
     """Term j of ∂L/∂W_rec is the derivative of L with W_rec perturbed only at step j."""
     n, T = 3, 5
     curves = survival.last_step_contributions(n=n, T=T, weight_scale=1.5, seed=3)
-    params, trace = gradients.random_lstm_trace(n=n, T=T, weight_scale=1.5, seed=3)
+    params, trace = lag_curves.random_lstm_trace(n=n, T=T, weight_scale=1.5, seed=3)
     u = np.random.default_rng(4).standard_normal(n)
     u /= np.linalg.norm(u)
     W_rec, W_in = params.W_c[:, :n], params.W_c[:, n:]
@@ -248,7 +248,7 @@ def test_last_step_contributions_match_per_step_finite_differences():
 
 
 def test_lstm_last_step_gradient_against_finite_differences():
-    params, trace = gradients.random_lstm_trace(n=3, T=6, forget_bias=2.0, weight_scale=1.5, seed=7)
+    params, trace = lag_curves.random_lstm_trace(n=3, T=6, forget_bias=2.0, weight_scale=1.5, seed=7)
     u = np.array([0.3, -1.0, 0.5])
     g = survival.lstm_last_step_gradient(params, trace.xs, u)
     assert g.shape == (4 * 3 * 4 + 4 * 3,)
@@ -269,7 +269,7 @@ def test_lstm_last_step_gradient_against_finite_differences():
 
 
 def test_state_jacobian_radii():
-    params, trace = gradients.random_lstm_trace(n=4, T=10, forget_bias=5.0, weight_scale=2.0, seed=0)
+    params, trace = lag_curves.random_lstm_trace(n=4, T=10, forget_bias=5.0, weight_scale=2.0, seed=0)
     r = survival.state_jacobian_radii(params, trace)
     assert r.shape == (9,)
     for t in (1, 5, 9):
@@ -285,10 +285,10 @@ def test_state_jacobian_radii():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: gradients.random_lstm_trace(n=0), "n must"),
-    (lambda: gradients.random_lstm_trace(T=1), "T must"),
-    (lambda: gradients.random_lstm_trace(seed=-1), "seed must"),
-    (lambda: gradients.random_lstm_trace(weight_scale=-1.0), "weight_scale"),
+    (lambda: lag_curves.random_lstm_trace(n=0), "n must"),
+    (lambda: lag_curves.random_lstm_trace(T=1), "T must"),
+    (lambda: lag_curves.random_lstm_trace(seed=-1), "seed must"),
+    (lambda: lag_curves.random_lstm_trace(weight_scale=-1.0), "weight_scale"),
     (lambda: survival.rnn_vs_lstm(forget_bias=np.inf), "forget_bias"),
     (lambda: survival.forget_survival(lag=301, T=301), "lag must"),
     (lambda: survival.forget_survival(lag=-1), "lag must"),
@@ -303,7 +303,7 @@ def test_state_jacobian_radii():
     (lambda: survival.decay_rate(np.ones((2, 2))), "norms must"),
     (lambda: survival.forget_path_norms("trace"), "trace must"),
     (lambda: survival.cell_term_sizes(None, None), "params must"),
-    (lambda: survival.lstm_last_step_gradient(gradients.random_lstm_trace(n=3)[0], np.zeros((4, 1)),
+    (lambda: survival.lstm_last_step_gradient(lag_curves.random_lstm_trace(n=3)[0], np.zeros((4, 1)),
                                               np.zeros(2)), "u must"),
 ])
 def test_bad_input_raises_value_error(call, match):
@@ -312,7 +312,7 @@ def test_bad_input_raises_value_error(call, match):
 
 
 def test_batched_traces_are_rejected():
-    params, _ = gradients.random_lstm_trace(n=3, T=5)
+    params, _ = lag_curves.random_lstm_trace(n=3, T=5)
     tr = lstm.forward(params, np.zeros((5, 2, 1)))
     with pytest.raises(ValueError, match="single sequence"):
         survival.forget_paths(params, tr)
@@ -373,7 +373,7 @@ def test_forget_explorer_moves_the_lag_without_measuring_again():
 
 @pytest.mark.filterwarnings("error")
 def test_other_survival_plots():
-    params, trace = gradients.random_lstm_trace(n=6, T=30, seed=0)
+    params, trace = lag_curves.random_lstm_trace(n=6, T=30, seed=0)
     sw = survival.forget_bias_sweep([-4.0, 1.0, 5.0], lags=(20, 40), n=6, seeds=[0, 1])
     rs = survival.rate_vs_weight_scale([0.1, 1.0, 4.0], n=6, T=60, seeds=[0, 1])
     fig, axes = plt.subplots(2, 3)
@@ -394,8 +394,8 @@ def test_other_survival_plots():
 
 @pytest.mark.filterwarnings("error")
 def test_lag_comparison_labels_overflow_and_all_off_scale():
-    up = gradients.LagCurve(np.arange(4), np.array([1.0, 1e100, np.inf, np.inf]), None, "up")
-    gone = gradients.LagCurve(np.arange(3), np.array([0.0, 0.0, 0.0]), None, "gone")
+    up = lag_curves.LagCurve(np.arange(4), np.array([1.0, 1e100, np.inf, np.inf]), None, "up")
+    gone = lag_curves.LagCurve(np.arange(3), np.array([0.0, 0.0, 0.0]), None, "gone")
     fig, axes = plt.subplots(1, 2)
     plots.plot_lag_comparison([up], ax=axes[0])
     assert any("overflow" in t.get_text() for t in axes[0].get_legend().get_texts())

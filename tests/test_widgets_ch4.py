@@ -10,13 +10,13 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from reference import assert_every_control_changes_the_picture  # noqa: E402
 
-from rnngrad import activations, exploding, gradients, plots, widgets  # noqa: E402
+from rnngrad import activations, exploding, lag_curves, plots, widgets  # noqa: E402
 
 
 @pytest.mark.parametrize("scale, act, T", list(itertools.product([0.1, 1.0, 4.0, 8.0], ["sigmoid", "tanh"],
                                                             [2, 60, 300])))
 def test_lag_curve_every_slider_corner(scale, act, T):
-    curve = gradients.rnn_lag_curve(n=16, T=T, scale=scale, activation=act, seed=0)
+    curve = lag_curves.rnn_lag_curve(n=16, T=T, scale=scale, activation=act, seed=0)
     assert curve.norms.shape == curve.lags.shape == curve.bound.shape == (T,)
     assert curve.norms[0] == pytest.approx(1.0)
     finite = np.isfinite(curve.norms) & np.isfinite(curve.bound)
@@ -30,7 +30,7 @@ def test_lag_curve_every_slider_corner(scale, act, T):
 
 
 def test_underflow_is_labelled():
-    curve = gradients.rnn_lag_curve(n=16, T=300, scale=0.1, activation="sigmoid", seed=0)
+    curve = lag_curves.rnn_lag_curve(n=16, T=300, scale=0.1, activation="sigmoid", seed=0)
     assert np.any(curve.norms == 0)
     fig, ax = plt.subplots()
     plots.plot_lag_curve(curve, ax=ax)
@@ -39,7 +39,7 @@ def test_underflow_is_labelled():
 
 
 def test_overflow_is_labelled():
-    curve = gradients.LagCurve(np.arange(4), np.array([1.0, 1e200, np.inf, np.inf]),
+    curve = lag_curves.LagCurve(np.arange(4), np.array([1.0, 1e200, np.inf, np.inf]),
                                np.array([1.0, 1e300, np.inf, np.inf]), "x")
     fig, ax = plt.subplots()
     plots.plot_lag_curve(curve, ax=ax)
@@ -49,7 +49,7 @@ def test_overflow_is_labelled():
 
 def test_threshold_sweep_respects_bound():
     scales = np.array([0.5, 2.0, 3.9])
-    norms = gradients.norm_at_lag_sweep(scales, lag=20, n=8, seeds=range(3))
+    norms = lag_curves.norm_at_lag_sweep(scales, lag=20, n=8, seeds=range(3))
     assert norms.shape == (3, 3)
     assert np.all(norms <= (activations.GAMMA["sigmoid"] * scales[:, None]) ** 20 * (1 + 1e-9))
     fig, ax = plt.subplots()
@@ -76,4 +76,4 @@ def test_lag_explorer_responds_to_every_control():
 @pytest.mark.parametrize("kw", [dict(T=1), dict(scale=-1.0), dict(activation="relu"), dict(seed=-1)])
 def test_lag_curve_bad_input(kw):
     with pytest.raises(ValueError):
-        gradients.rnn_lag_curve(**kw)
+        lag_curves.rnn_lag_curve(**kw)

@@ -9,19 +9,23 @@ Modules (the chapter that introduces each in brackets):
     exploding   Pascanu et al.'s one-unit example, norm clipping                  [4]
     lstm        LSTM: forward, full BPTT, the terms A, B, C, D of eq. (6)         [5–6]
     gradients   products of step Jacobians, gradient norm vs lag, per-step terms [3–8]
+    lag_curves  gradient norm vs lag of seeded random RNNs and LSTMs (the demos)  [4, 6–8]
     activations stable sigmoid, tanh, their derivatives and γ
     symbolic    SymPy derivations and the audit of the source's equations        [4, 6]
     plots       matplotlib figures (each takes ax=None and returns the Axes)
     widgets     the explorers: declared once, shown live (ipywidgets) or as static frames
     exercises   answer checkers for the code exercises
-    cell, survival, tasks, train, experiment: chapters 5, 7–8 and 9
+    cell        chapter 5's experiments on one LSTM cell: equations, memory, gates [5]
+    survival    how far back the LSTM's gradient survives; the forget gate        [7–8]
+    tasks, train, experiment: long-range tasks, training with full BPTT, the sweep [9]
 
 ``symbolic``, ``plots``, ``widgets`` and ``exercises`` load SymPy, matplotlib and ipywidgets: import them
 explicitly (``from rnngrad import widgets``). Importing rnngrad changes no global state.
 """
 
-from . import activations, bptt, deepnet, dynamics, exploding, gradients, lstm, numdiff, rnn
+from . import (activations, bptt, deepnet, dynamics, exploding, gradients, lag_curves, lstm,
+               numdiff, rnn)
 
-__all__ = ["activations", "bptt", "deepnet", "dynamics", "exploding", "gradients", "lstm",
-           "numdiff", "rnn"]
+__all__ = ["activations", "bptt", "deepnet", "dynamics", "exploding", "gradients", "lag_curves",
+           "lstm", "numdiff", "rnn"]
 __version__ = "0.1.0"

@@ -87,6 +87,14 @@ def as_positive_int(value, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def as_seeds(seeds, name: str = "seeds") -> tuple[int, ...]:
+    """Validate a non-empty collection of random seeds, each an integer >= 0."""
+    seeds = tuple(as_positive_int(s, name, minimum=0) for s in seeds)
+    if not seeds:
+        raise ValueError(f"{name} must name at least one seed")
+    return seeds
+
+
 def as_real(value, name: str, low: float | None = None, high: float | None = None) -> float:
     try:
         x = float(value)

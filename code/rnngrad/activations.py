@@ -1,14 +1,16 @@
-"""Activation functions and their derivatives (chapter 2, chapter 4).
+"""Activation functions and their derivatives (chapter 1, chapter 2, chapter 4).
 
-The derivatives are written in terms of the activation's *output* a = act(z), which is what
-the forward pass stores: sigmoid' = a (1 - a), tanh' = 1 - a².
+The derivative act'(z) two ways: from z (``derivative``, accurate in the saturated tails; the
+deep network of chapter 1), and from the activation's *output* a = act(z)
+(``derivative_from_output``), which is what the RNN's forward pass stores:
+sigmoid' = a (1 - a), tanh' = 1 - a².
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sigmoid", "tanh", "ACTIVATIONS", "GAMMA", "activation", "derivative_from_output"]
+__all__ = ["sigmoid", "tanh", "ACTIVATIONS", "GAMMA", "activation", "derivative", "derivative_from_output"]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -42,6 +44,23 @@ def check_activation(name: str) -> str:
 def activation(name: str):
     """The activation function called ``name`` ('sigmoid' or 'tanh')."""
     return ACTIVATIONS[check_activation(name)]
+
+
+def derivative(name: str, z) -> np.ndarray:
+    """act'(z) computed from z, accurately in the saturated tails (chapter 1).
+
+    σ'(z) = σ(z) σ(-z) = e^{-|z|} / (1 + e^{-|z|})² (≤ 1/4, at z = 0), tanh'(z) =
+    4e^{-2|z|} / (1 + e^{-2|z|})² (≤ 1, at z = 0). Unlike a(1 - a) or 1 - a², these do not
+    round to exactly 0 once a = act(z) rounds to 1, so a zero gradient here means a genuine
+    float64 underflow (|z| ≳ 745 or 372).
+    """
+    check_activation(name)
+    z = np.asarray(z, dtype=np.float64)
+    if name == "sigmoid":
+        e = np.exp(-np.abs(z))
+        return e / (1.0 + e) ** 2
+    t = np.exp(-2.0 * np.abs(z))
+    return 4.0 * t / (1.0 + t) ** 2
 
 
 def derivative_from_output(name: str, a: np.ndarray) -> np.ndarray:

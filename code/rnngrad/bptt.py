@@ -27,7 +27,7 @@ from ._checks import as_array, as_positive_int, as_real, as_sequence, as_state, 
 from .numdiff import relative_error
 
 __all__ = ["LOSS_KINDS", "stacked_gradient", "last_state_loss", "last_state_loss_grad",
-           "every_step_loss", "every_step_loss_grad", "immediate_derivative",
+           "every_step_loss_grad", "immediate_derivative",
            "forward_with_step_weights", "path_term",
            "single_path_relative_error", "single_path_error_grid", "StepContributions",
            "step_contribution_profile", "gradient_descent_step"]
@@ -41,9 +41,9 @@ def _check_params(params) -> None:
         raise ValueError(f"params must be an RNNParams, got {type(params).__name__}")
 
 
-def _check_unbatched(trace) -> None:
-    if not isinstance(trace, _rnn.RNNTrace):
-        raise ValueError(f"trace must be an RNNTrace from rnn.forward, got {type(trace).__name__}")
+def _check_sequence(params, trace) -> None:
+    """RNN parameters and a matching trace of one sequence (not a batch)."""
+    _rnn._check_trace(params, trace)
     if trace.batched:
         raise ValueError(
             f"trace must come from a single sequence xs of shape (T, m), not a batch "
@@ -94,12 +94,6 @@ def last_state_loss_grad(trace: _rnn.RNNTrace, y) -> np.ndarray:
     return g
 
 
-def every_step_loss(trace: _rnn.RNNTrace, ys) -> float:
-    """E = Σ_t ½‖c_t − y_t‖², a loss at every step (one target per word); ys shaped like c."""
-    d = every_step_loss_grad(trace, ys)
-    return 0.5 * float(np.sum(d * d))
-
-
 def every_step_loss_grad(trace: _rnn.RNNTrace, ys) -> np.ndarray:
     """Direct gradients ∂⁺E/∂c_t = c_t − y_t of E = Σ_t ½‖c_t − y_t‖²; shape of ``trace.c``."""
     if not isinstance(trace, _rnn.RNNTrace):
@@ -117,9 +111,7 @@ def immediate_derivative(params: _rnn.RNNParams, trace: _rnn.RNNTrace, j: int) -
     Entry [i, k, l] = ∂c_{j,i}/∂W_{kl} = δ_{ik} φ'(z_{j,i}) u_{j,l} with u_j = [c_{j-1}; x_j]:
     row i of W is the only one that moves unit i. Single sequence only.
     """
-    _check_params(params)
-    _check_unbatched(trace)
-    _rnn._check_trace(params, trace)
+    _check_sequence(params, trace)
     j = as_time_index(j, "j", 0, trace.T - 1)
     u = _dynamics.stacked_inputs(trace)[j]
     n = params.n
@@ -169,9 +161,7 @@ def path_term(params: _rnn.RNNParams, trace: _rnn.RNNTrace, dE_dc_last, j: int) 
     eq. (1). The Jacobian product comes from ``gradients.jacobian_products``; this is the
     slow, textbook form (O(T n³)) that ``rnn.bptt_terms`` computes by a backward recursion.
     """
-    _check_params(params)
-    _check_unbatched(trace)
-    _rnn._check_trace(params, trace)
+    _check_sequence(params, trace)
     g = as_array(dE_dc_last, "dE_dc_last", (params.n,))
     j = as_time_index(j, "j", 0, trace.T - 1)
     P = _gradients.jacobian_products(_gradients.step_jacobians(params, trace))[trace.T - 1 - j]

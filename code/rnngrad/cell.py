@@ -1,6 +1,10 @@
-"""The LSTM cell as a memory (chapter 5): its equations checked on a trace, the bound on the
-cell state's growth, a memory (retention) experiment and the gate trajectories behind the
-chapter's explorer.
+"""Chapter 5's experiments on one LSTM cell: its equations, its memory and its gates.
+
+The LSTM cell as a memory: its parameter count (:func:`parameter_count`), its equations
+checked on a trace with the bound on the cell state's growth (:func:`cell_invariants`), a
+memory (retention) experiment (:func:`memory_run`) and the gate trajectories behind the
+chapter's explorer (:func:`gate_trajectories`). The LSTM's forward and backward passes are
+in ``lstm``.
 
 With n units, m inputs and u_t = [h_{t-1}, x_t] ∈ R^{n+m} (h first), every W_g is n × (n+m):
 

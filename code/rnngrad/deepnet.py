@@ -26,11 +26,10 @@ import numpy as np
 
 from ._checks import as_array, as_positive_int, as_real, as_rng
 from ._linalg import frobenius_norms, vector_norms
-from .activations import GAMMA, check_activation, sigmoid
+from .activations import GAMMA, check_activation, derivative, sigmoid
 
 __all__ = ["DeepNetParams", "DeepNetTrace", "DeepNetGrads", "LayerGradientNorms", "init",
-           "forward", "backward", "layer_jacobian", "activation_derivative", "per_layer_norms",
-           "layer_gradient_norms"]
+           "forward", "backward", "layer_jacobian", "per_layer_norms", "layer_gradient_norms"]
 
 
 # --------------------------------------------------------------------------- data classes
@@ -107,10 +106,6 @@ class DeepNetTrace:
         return self.a[0].ndim == 2
 
     @property
-    def x(self) -> np.ndarray:
-        return self.a[0]
-
-    @property
     def output(self) -> np.ndarray:
         return self.a[-1]
 
@@ -167,23 +162,6 @@ class LayerGradientNorms:
 # --------------------------------------------------------------------------- the network
 
 
-def activation_derivative(name: str, z) -> np.ndarray:
-    """act'(z) computed from z, accurately in the saturated tails (chapter 1).
-
-    σ'(z) = σ(z) σ(-z) = e^{-|z|} / (1 + e^{-|z|})² (≤ 1/4, at z = 0), tanh'(z) =
-    4e^{-2|z|} / (1 + e^{-2|z|})² (≤ 1, at z = 0). Unlike a(1 - a) or 1 - a², these do not
-    round to exactly 0 once a = act(z) rounds to 1, so a zero gradient here means a genuine
-    float64 underflow (|z| ≳ 745 or 372).
-    """
-    check_activation(name)
-    z = np.asarray(z, dtype=np.float64)
-    if name == "sigmoid":
-        e = np.exp(-np.abs(z))
-        return e / (1.0 + e) ** 2
-    t = np.exp(-2.0 * np.abs(z))
-    return 4.0 * t / (1.0 + t) ** 2
-
-
 def init(depth: int, width: int, *, rng: np.random.Generator, weight_scale: float = 1.0,
          activation: str = "sigmoid", input_dim: int | None = None,
          bias_scale: float = 0.0) -> DeepNetParams:
@@ -219,7 +197,7 @@ def _check_params(params) -> None:
 def forward(params: DeepNetParams, x) -> DeepNetTrace:
     """a_l = act(W_l a_{l-1} + b_l) for l = 1 … L, from a_0 = x of shape (n_0,) or (B, n_0).
 
-    Returns every a_l and act'(z_l) (see ``activation_derivative``). A batch is one matrix
+    Returns every a_l and act'(z_l) (see ``activations.derivative``). A batch is one matrix
     product per layer: z_l = a_{l-1} W_lᵀ + b_l, shape (B, n_l).
     """
     _check_params(params)
@@ -239,7 +217,7 @@ def forward(params: DeepNetParams, x) -> DeepNetTrace:
     for W, b in zip(params.weights, params.biases):
         z = a[-1] @ W.T + b
         a.append(act(z))
-        dact.append(activation_derivative(name, z))
+        dact.append(derivative(name, z))
     return DeepNetTrace(a=tuple(a), dact=tuple(dact))
 
 

@@ -29,14 +29,12 @@ from typing import Callable
 
 import numpy as np
 
-from . import bptt, cell, deepnet, dynamics, exploding, gradients, lstm, rnn, survival, train
+from . import (bptt, cell, deepnet, dynamics, exploding, gradients, lag_curves, lstm, rnn, survival,
+               train)
 from .activations import sigmoid
 
-__all__ = ["check", "labels", "CHECKS"] + [
-    "check_ch1_ex3", "check_ch1_ex4", "check_ch2_ex3", "check_ch2_ex4", "check_ch3_ex2",
-    "check_ch3_ex3", "check_ch4_ex3", "check_ch4_ex4", "check_ch5_ex2", "check_ch5_ex3",
-    "check_ch6_ex3", "check_ch6_ex4", "check_ch7_ex3", "check_ch7_ex4", "check_ch8_ex1",
-    "check_ch8_ex3", "check_ch8_ex4", "check_ch9_ex1", "check_ch9_ex2", "check_ch9_ex3"]
+#: The checkers add their names (see _checker).
+__all__ = ["check", "labels", "CHECKS"]
 
 
 # --------------------------------------------------------------------------- feedback
@@ -117,17 +115,35 @@ def _a(obj_or_type) -> str:
     return f"{'an' if vowel else 'a'} {name}"
 
 
-def _run(label: str, body: Callable[[], str]) -> bool:
-    """Run a checker body: it returns a note (correct) or raises _Wrong(message)."""
-    try:
-        note = body()
-    except _Wrong as wrong:
-        text = str(wrong)
-        if text.startswith("no answer yet"):
-            print(f"… {label}: {text}")
-            return False
-        return _not_yet(label, text)
-    return _correct(label, note or "")
+#: label → checker, in the book's order: each checker is registered where it is defined.
+CHECKS: dict[str, Callable] = {}
+
+
+def _checker(label: str):
+    """Register the decorated function as the checker of exercise ``label``.
+
+    The decorated function reads the answer and returns a note (the answer is correct) or
+    raises _Wrong(message) at the first problem. The public checker that replaces it prints
+    the feedback and returns True or False; it is recorded in CHECKS and ``__all__``.
+    """
+    def register(body: Callable) -> Callable:
+        @functools.wraps(body)
+        def checker(answer) -> bool:
+            try:
+                note = body(answer)
+            except _Wrong as wrong:
+                text = str(wrong)
+                if text.startswith("no answer yet"):
+                    print(f"… {label}: {text}")
+                    return False
+                return _not_yet(label, text)
+            return _correct(label, note or "")
+
+        CHECKS[label] = checker
+        __all__.append(body.__name__)
+        return checker
+
+    return register
 
 
 NO_ANSWER = ("no answer yet. Replace `answer = None` by your result (the exercise says in "
@@ -315,43 +331,39 @@ def _ch1_ex3_reference(depth: int = CH1_DEPTH) -> np.ndarray:
                      for x in CH1_STARTS])
 
 
-def check_ch1_ex3(answer) -> bool:
+@_checker("ch1-ex-3")
+def check_ch1_ex3(answer):
     """Exercise ch1-ex-3: the 2 × 3 array of ∂E/∂x (rows x = 1/2, 0.9; columns w = 3.6, 4, 4.4)."""
-    label = "ch1-ex-3"
-
-    def body():
-        got = _array(answer, (2, 3), "the array of ∂E/∂x",
-                     "rows: x = 1/2 and x = 0.9; columns: w = 3.6, 4, 4.4")
-        ref = _ch1_ex3_reference()
-        if _close(got, ref, rtol=1e-5):
-            return ""
-        w = np.array(CH1_WEIGHTS)
-        row = "from x = 1/2" if not _close(got[0], ref[0], rtol=1e-5) else "from x = 0.9"
-        r = 0 if row == "from x = 1/2" else 1
-        g, e = got[r], ref[r]
-        if _close(g, -e, rtol=1e-5):
-            raise _Wrong(f"your values {row} have the wrong sign: for E = a_L every factor of "
-                         "the chain is positive.")
-        if r == 0:
-            if _close(g, e * 4.0 ** CH1_DEPTH, rtol=1e-5):
-                raise _Wrong("your values from x = 1/2 are 4^50 times too large: each layer "
-                             "contributes w·σ'(z_l), and σ' is at most 1/4 (leaving σ' out, or "
-                             "using tanh' instead of σ', gives this).")
-            if _close(g, e * w / 4, rtol=1e-5):
-                raise _Wrong("your values from x = 1/2 have one layer's factor too many: the "
-                             "chain has L = 50 layers.")
-            if _close(g, e * 4 / w, rtol=1e-5):
-                raise _Wrong("your values from x = 1/2 have one layer's factor too few: the "
-                             "chain has L = 50 layers.")
-            raise _Wrong("your values from x = 1/2 are not right yet. Check the forward pass "
-                         "first: with b = −w/2 in every layer, what is every a_l?")
-        if _close(g, ref[0], rtol=1e-5):
-            raise _Wrong("your values from x = 1/2 are right, but your second row repeats them: "
-                         "start the second forward pass from x = 0.9 (same weights and biases).")
-        raise _Wrong("your values from x = 1/2 are right; those from x = 0.9 are not. Keep the "
-                     "same chain (b = −w/2) and only change the input to x = 0.9.")
-
-    return _run(label, body)
+    got = _array(answer, (2, 3), "the array of ∂E/∂x",
+                 "rows: x = 1/2 and x = 0.9; columns: w = 3.6, 4, 4.4")
+    ref = _ch1_ex3_reference()
+    if _close(got, ref, rtol=1e-5):
+        return ""
+    w = np.array(CH1_WEIGHTS)
+    row = "from x = 1/2" if not _close(got[0], ref[0], rtol=1e-5) else "from x = 0.9"
+    r = 0 if row == "from x = 1/2" else 1
+    g, e = got[r], ref[r]
+    if _close(g, -e, rtol=1e-5):
+        raise _Wrong(f"your values {row} have the wrong sign: for E = a_L every factor of "
+                     "the chain is positive.")
+    if r == 0:
+        if _close(g, e * 4.0 ** CH1_DEPTH, rtol=1e-5):
+            raise _Wrong("your values from x = 1/2 are 4^50 times too large: each layer "
+                         "contributes w·σ'(z_l), and σ' is at most 1/4 (leaving σ' out, or "
+                         "using tanh' instead of σ', gives this).")
+        if _close(g, e * w / 4, rtol=1e-5):
+            raise _Wrong("your values from x = 1/2 have one layer's factor too many: the "
+                         "chain has L = 50 layers.")
+        if _close(g, e * 4 / w, rtol=1e-5):
+            raise _Wrong("your values from x = 1/2 have one layer's factor too few: the "
+                         "chain has L = 50 layers.")
+        raise _Wrong("your values from x = 1/2 are not right yet. Check the forward pass "
+                     "first: with b = −w/2 in every layer, what is every a_l?")
+    if _close(g, ref[0], rtol=1e-5):
+        raise _Wrong("your values from x = 1/2 are right, but your second row repeats them: "
+                     "start the second forward pass from x = 0.9 (same weights and biases).")
+    raise _Wrong("your values from x = 1/2 are right; those from x = 0.9 are not. Keep the "
+                 "same chain (b = −w/2) and only change the input to x = 0.9.")
 
 
 @functools.lru_cache(maxsize=None)
@@ -368,33 +380,29 @@ def _ch1_ex4_reference() -> float:
     return float(np.interp(1.0, factors, CH1_SCALES))
 
 
-def check_ch1_ex4(answer) -> bool:
+@_checker("ch1-ex-4")
+def check_ch1_ex4(answer):
     """Exercise ch1-ex-4: the weight scale g* at which the median factor per layer crosses 1."""
-    label = "ch1-ex-4"
-
-    def body():
-        g = _number(answer, "the weight scale g* (a number)")
-        ref = _ch1_ex4_reference()
-        if abs(g - ref) <= 0.5:
-            if float(g).is_integer():
-                return ("That is a scale of the grid; interpolating between the two scales where "
-                        "the factor passes 1 gives a sharper value.")
-            return ""
-        if abs(g - 4.0) < 0.25:
-            raise _Wrong("that is 1/γ = 4, where growth could begin if every unit sat at z = 0. "
-                         "The exercise asks where the *measured* factor per layer crosses 1.")
-        if abs(g - 2.0) < 0.25:
-            raise _Wrong("near g = 2 the bound's factor γ‖W_k‖₂ reaches 1; the exercise asks "
-                         "where the *measured* factor per layer crosses 1.")
-        if not CH1_SCALES[0] <= g <= CH1_SCALES[-1]:
-            raise _Wrong(f"your g = {_fmt(g)} is outside the scales 4, 5, …, 14 of the exercise.")
-        f = _ch1_ex4_factor(g)
-        side = "below" if f < 1 else "above"
-        way = "larger" if f < 1 else "smaller"
-        raise _Wrong(f"at g = {_fmt(g)} the median factor per layer is {f:.3f}, {side} 1: the "
-                     f"crossover is at a {way} scale.")
-
-    return _run(label, body)
+    g = _number(answer, "the weight scale g* (a number)")
+    ref = _ch1_ex4_reference()
+    if abs(g - ref) <= 0.5:
+        if float(g).is_integer():
+            return ("That is a scale of the grid; interpolating between the two scales where "
+                    "the factor passes 1 gives a sharper value.")
+        return ""
+    if abs(g - 4.0) < 0.25:
+        raise _Wrong("that is 1/γ = 4, where growth could begin if every unit sat at z = 0. "
+                     "The exercise asks where the *measured* factor per layer crosses 1.")
+    if abs(g - 2.0) < 0.25:
+        raise _Wrong("near g = 2 the bound's factor γ‖W_k‖₂ reaches 1; the exercise asks "
+                     "where the *measured* factor per layer crosses 1.")
+    if not CH1_SCALES[0] <= g <= CH1_SCALES[-1]:
+        raise _Wrong(f"your g = {_fmt(g)} is outside the scales 4, 5, …, 14 of the exercise.")
+    f = _ch1_ex4_factor(g)
+    side = "below" if f < 1 else "above"
+    way = "larger" if f < 1 else "smaller"
+    raise _Wrong(f"at g = {_fmt(g)} the median factor per layer is {f:.3f}, {side} 1: the "
+                 f"crossover is at a {way} scale.")
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -411,48 +419,44 @@ def _ch2_ex3_networks():
     return out
 
 
-def check_ch2_ex3(answer) -> bool:
+@_checker("ch2-ex-3")
+def check_ch2_ex3(answer):
     """Exercise ch2-ex-3: a function ``augment(params)`` returning the RNNParams with the bias
     as the last column of W_in and b = 0."""
-    label = "ch2-ex-3"
     sig = "augment(params)"
-
-    def body():
-        fn = _function(answer, sig, rnn.RNNParams)
-        for p, xs in _ch2_ex3_networks():
-            n, m = p.n, p.m
-            aug = _call(fn, sig, p)
-            if not isinstance(aug, rnn.RNNParams):
-                raise _Wrong(f"your function `{sig}` should return an rnn.RNNParams; it "
-                             f"returned {_a(aug)}.")
-            if aug.activation != p.activation:
-                raise _Wrong(f"the augmented network uses {aug.activation!r}, the original "
-                             f"{p.activation!r}: keep the activation.")
-            if aug.W_rec.shape != p.W_rec.shape or not _close(aug.W_rec, p.W_rec, 1e-12):
-                raise _Wrong("the augmented network's W_rec differs from the original's: only "
-                             "the input weights and the bias move.")
-            if aug.W_in.shape != (n, m + 1):
-                raise _Wrong(f"the augmented W_in' should have shape ({n}, {m + 1}) for n = {n}, "
-                             f"m = {m}; yours has shape {aug.W_in.shape}.")
-            if _close(aug.b, p.b, 1e-12):
-                raise _Wrong("your b' still holds the bias: it should be zero, otherwise the "
-                             "bias is added twice.")
-            if np.any(aug.b != 0):
-                raise _Wrong("your b' should be zero: the bias now lives in W_in'.")
-            if _close(aug.W_in[:, 1:], p.W_in, 1e-12) and _close(aug.W_in[:, 0], p.b, 1e-12):
-                raise _Wrong("the bias is W_in's first column, but x'_t = [x_t; 1] has the "
-                             "constant 1 last, so the bias is the last column.")
-            if not _close(aug.W_in[:, :m], p.W_in, 1e-12):
-                raise _Wrong("the first m columns of W_in' should be W_in itself.")
-            if _close(aug.W_in[:, m], -p.b, 1e-12):
-                raise _Wrong("the last column of W_in' is −b: the sign is wrong.")
-            xs_aug = np.column_stack([xs, np.ones(len(xs))])
-            if not _close(rnn.forward(aug, xs_aug).c, rnn.forward(p, xs).c, 1e-12):
-                raise _Wrong("the states of the augmented network on [x_t; 1] differ from the "
-                             "original's: check the last column of W_in'.")
-        return "On two test networks the augmented RNN gives the same states."
-
-    return _run(label, body)
+    fn = _function(answer, sig, rnn.RNNParams)
+    for p, xs in _ch2_ex3_networks():
+        n, m = p.n, p.m
+        aug = _call(fn, sig, p)
+        if not isinstance(aug, rnn.RNNParams):
+            raise _Wrong(f"your function `{sig}` should return an rnn.RNNParams; it "
+                         f"returned {_a(aug)}.")
+        if aug.activation != p.activation:
+            raise _Wrong(f"the augmented network uses {aug.activation!r}, the original "
+                         f"{p.activation!r}: keep the activation.")
+        if aug.W_rec.shape != p.W_rec.shape or not _close(aug.W_rec, p.W_rec, 1e-12):
+            raise _Wrong("the augmented network's W_rec differs from the original's: only "
+                         "the input weights and the bias move.")
+        if aug.W_in.shape != (n, m + 1):
+            raise _Wrong(f"the augmented W_in' should have shape ({n}, {m + 1}) for n = {n}, "
+                         f"m = {m}; yours has shape {aug.W_in.shape}.")
+        if _close(aug.b, p.b, 1e-12):
+            raise _Wrong("your b' still holds the bias: it should be zero, otherwise the "
+                         "bias is added twice.")
+        if np.any(aug.b != 0):
+            raise _Wrong("your b' should be zero: the bias now lives in W_in'.")
+        if _close(aug.W_in[:, 1:], p.W_in, 1e-12) and _close(aug.W_in[:, 0], p.b, 1e-12):
+            raise _Wrong("the bias is W_in's first column, but x'_t = [x_t; 1] has the "
+                         "constant 1 last, so the bias is the last column.")
+        if not _close(aug.W_in[:, :m], p.W_in, 1e-12):
+            raise _Wrong("the first m columns of W_in' should be W_in itself.")
+        if _close(aug.W_in[:, m], -p.b, 1e-12):
+            raise _Wrong("the last column of W_in' is −b: the sign is wrong.")
+        xs_aug = np.column_stack([xs, np.ones(len(xs))])
+        if not _close(rnn.forward(aug, xs_aug).c, rnn.forward(p, xs).c, 1e-12):
+            raise _Wrong("the states of the augmented network on [x_t; 1] differ from the "
+                         "original's: check the last column of W_in'.")
+    return "On two test networks the augmented RNN gives the same states."
 
 
 CH2_GRID = tuple(np.arange(0.5, 24.01, 0.5))
@@ -473,35 +477,31 @@ def _ch2_ex4_reference() -> tuple[float, float]:
     return out[0], out[1]
 
 
-def check_ch2_ex4(answer) -> bool:
+@_checker("ch2-ex-4")
+def check_ch2_ex4(answer):
     """Exercise ch2-ex-4: (sigmoid, tanh) smallest ‖W_rec‖₂ of the grid with half saturation."""
-    label = "ch2-ex-4"
-
-    def body():
-        got = _array(answer, (2,), "the pair (‖W_rec‖₂ for the sigmoid, ‖W_rec‖₂ for tanh)")
-        ref = _ch2_ex4_reference()
-        if _close(got, ref, 1e-9):
-            return ""
-        if _close(got[::-1], ref, 1e-9):
-            raise _Wrong("you have the two values the wrong way round: the order is "
-                         "(sigmoid, tanh).")
-        for value, act, r in zip(got, ("sigmoid", "tanh"), ref):
-            if abs(value - r) < 1e-9:
-                continue
-            on_grid = any(abs(value - s) < 1e-9 for s in CH2_GRID)
-            if not on_grid:
-                raise _Wrong(f"your value for {act}, {_fmt(value)}, is not a point of the grid "
-                             "0.5, 1, 1.5, …, 24.")
-            frac = _ch2_saturated_fraction(float(value), act)
-            if frac < 0.5:
-                raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} only {frac:.0%} of the {act} network's "
-                             "(unit, step) pairs are saturated, less than half.")
-            raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} at least half of the {act} network's "
-                         "(unit, step) pairs are saturated, but a smaller value of the grid "
-                         "already gets there: the exercise asks for the smallest.")
-        raise _Wrong("check both values again.")  # pragma: no cover - every branch above returns
-
-    return _run(label, body)
+    got = _array(answer, (2,), "the pair (‖W_rec‖₂ for the sigmoid, ‖W_rec‖₂ for tanh)")
+    ref = _ch2_ex4_reference()
+    if _close(got, ref, 1e-9):
+        return ""
+    if _close(got[::-1], ref, 1e-9):
+        raise _Wrong("you have the two values the wrong way round: the order is "
+                     "(sigmoid, tanh).")
+    for value, act, r in zip(got, ("sigmoid", "tanh"), ref):
+        if abs(value - r) < 1e-9:
+            continue
+        on_grid = any(abs(value - s) < 1e-9 for s in CH2_GRID)
+        if not on_grid:
+            raise _Wrong(f"your value for {act}, {_fmt(value)}, is not a point of the grid "
+                         "0.5, 1, 1.5, …, 24.")
+        frac = _ch2_saturated_fraction(float(value), act)
+        if frac < 0.5:
+            raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} only {frac:.0%} of the {act} network's "
+                         "(unit, step) pairs are saturated, less than half.")
+        raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} at least half of the {act} network's "
+                     "(unit, step) pairs are saturated, but a smaller value of the grid "
+                     "already gets there: the exercise asks for the smallest.")
+    raise _Wrong("check both values again.")  # pragma: no cover - every branch above returns
 
 
 # --------------------------------------------------------------------------- chapter 3
@@ -521,48 +521,44 @@ def _ch3_ex2_problems():
     return out
 
 
-def check_ch3_ex2(answer) -> bool:
+@_checker("ch3-ex-2")
+def check_ch3_ex2(answer):
     """Exercise ch3-ex-2: a function ``term0(params, trace, dL_dc)`` returning the W_rec block
     and the W_in block of term 0 of eq. (3.6)."""
-    label = "ch3-ex-2"
     sig = "term0(params, trace, dL_dc)"
-
-    def body():
-        fn = _function(answer, sig)
-        for p, tr, dL, from_zero in _ch3_ex2_problems():
-            out = _call(fn, sig, p, tr, dL)
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise _Wrong(f"your function `{sig}` should return two arrays, (W_rec block, "
-                             "W_in block).")
-            a, b = out
-            if np.shape(a) == (5, 3) and np.shape(b) == (5, 5):
-                raise _Wrong("your two blocks come in the wrong order: (W_rec block, W_in block).")
-            W_rec0 = _as_matrix(a, (5, 5), "the W_rec block")
-            W_in0 = _as_matrix(b, (5, 3), "the W_in block")
-            terms = rnn.bptt_terms(p, tr, dL)
-            full = rnn.backward(p, tr, dL)
-            if _close(W_rec0, terms.W_rec[0]) and _close(W_in0, terms.W_in[0]):
-                continue
-            if _close(W_rec0, terms.W_rec[-1]) and _close(W_in0, terms.W_in[-1]):
-                raise _Wrong("these are the blocks of the last term, j = T − 1; term 0 is the "
-                             "term of the first step.")
-            if _close(W_rec0, full.W_rec) and _close(W_in0, full.W_in):
-                raise _Wrong("these are the blocks of the whole gradient (the sum of all terms); "
-                             "the exercise asks for term 0 only.")
-            if _close(W_rec0, -terms.W_rec[0]) and _close(W_in0, -terms.W_in[0]):
-                raise _Wrong("your blocks have the wrong sign.")
-            if not from_zero and not W_rec0.any():
-                raise _Wrong("your W_rec block is zero even for a network that starts from a "
-                             "non-zero state c_{-1}: compute the block from the terms instead of "
-                             "writing zeros.")
-            which = "W_rec" if not _close(W_rec0, terms.W_rec[0]) else "W_in"
-            raise _Wrong(f"your {which} block differs from term 0 of eq. (3.6)"
-                         + ("" if from_zero else " (on a network that starts from c_{-1} ≠ 0)")
-                         + ".")
-        return ("Your function gives term 0 on a network from c_{-1} = 0 and on one from "
-                "c_{-1} ≠ 0.")
-
-    return _run(label, body)
+    fn = _function(answer, sig)
+    for p, tr, dL, from_zero in _ch3_ex2_problems():
+        out = _call(fn, sig, p, tr, dL)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise _Wrong(f"your function `{sig}` should return two arrays, (W_rec block, "
+                         "W_in block).")
+        a, b = out
+        if np.shape(a) == (5, 3) and np.shape(b) == (5, 5):
+            raise _Wrong("your two blocks come in the wrong order: (W_rec block, W_in block).")
+        W_rec0 = _as_matrix(a, (5, 5), "the W_rec block")
+        W_in0 = _as_matrix(b, (5, 3), "the W_in block")
+        terms = rnn.bptt_terms(p, tr, dL)
+        full = rnn.backward(p, tr, dL)
+        if _close(W_rec0, terms.W_rec[0]) and _close(W_in0, terms.W_in[0]):
+            continue
+        if _close(W_rec0, terms.W_rec[-1]) and _close(W_in0, terms.W_in[-1]):
+            raise _Wrong("these are the blocks of the last term, j = T − 1; term 0 is the "
+                         "term of the first step.")
+        if _close(W_rec0, full.W_rec) and _close(W_in0, full.W_in):
+            raise _Wrong("these are the blocks of the whole gradient (the sum of all terms); "
+                         "the exercise asks for term 0 only.")
+        if _close(W_rec0, -terms.W_rec[0]) and _close(W_in0, -terms.W_in[0]):
+            raise _Wrong("your blocks have the wrong sign.")
+        if not from_zero and not W_rec0.any():
+            raise _Wrong("your W_rec block is zero even for a network that starts from a "
+                         "non-zero state c_{-1}: compute the block from the terms instead of "
+                         "writing zeros.")
+        which = "W_rec" if not _close(W_rec0, terms.W_rec[0]) else "W_in"
+        raise _Wrong(f"your {which} block differs from term 0 of eq. (3.6)"
+                     + ("" if from_zero else " (on a network that starts from c_{-1} ≠ 0)")
+                     + ".")
+    return ("Your function gives term 0 on a network from c_{-1} = 0 and on one from "
+            "c_{-1} ≠ 0.")
 
 
 def _ch3_ex3_problems():
@@ -585,38 +581,34 @@ def _loss_step_matrix(p, tr, ys, norm=gradients.step_contribution_norms) -> np.n
     return M
 
 
-def check_ch3_ex3(answer) -> bool:
+@_checker("ch3-ex-3")
+def check_ch3_ex3(answer):
     """Exercise ch3-ex-3: a function ``loss_step_norms(params, trace, ys)`` returning the
     (T, T) matrix M[k, j] = ‖term of step j in ∂L_k/∂W‖_F."""
-    label = "ch3-ex-3"
     sig = "loss_step_norms(params, trace, ys)"
-
-    def body():
-        fn = _function(answer, sig)
-        for p, tr, ys in _ch3_ex3_problems():
-            T = tr.T
-            M = _as_matrix(_call(fn, sig, p, tr, ys), (T, T), f"the matrix M (T = {T})")
-            ref = _loss_step_matrix(p, tr, ys)
-            if _close(M, ref, 1e-6, 1e-300):
-                continue
-            if _close(M, ref.T, 1e-6, 1e-300):
-                raise _Wrong("your M is transposed: row k is the loss L_k, column j the step "
-                             "where W enters.")
-            if _close(M, ref ** 2, 1e-6, 1e-300):
-                raise _Wrong("your entries look squared: M[k, j] is a norm, not a squared norm.")
-            if np.allclose(M, M[0], rtol=1e-9, atol=0):
-                raise _Wrong("all your rows are the same: for row k, pass a dL_dc that is "
-                             "non-zero only in row k (the loss at word k alone).")
-            upper = np.triu(np.ones((T, T), dtype=bool), 1)
-            if not np.allclose(M[upper], ref[upper], rtol=1e-6, atol=1e-300):
-                raise _Wrong("your entries with j > k differ: which steps can the loss at word k "
-                             "depend on?")
-            raise _Wrong(f"your entries with j ≤ k differ (T = {T}): compare the diagonal first, "
-                         "the term of each loss at its own word; use the Frobenius norm of the "
-                         "term's W_rec and W_in blocks together.")
-        return "Checked on two networks (T = 6 and T = 4)."
-
-    return _run(label, body)
+    fn = _function(answer, sig)
+    for p, tr, ys in _ch3_ex3_problems():
+        T = tr.T
+        M = _as_matrix(_call(fn, sig, p, tr, ys), (T, T), f"the matrix M (T = {T})")
+        ref = _loss_step_matrix(p, tr, ys)
+        if _close(M, ref, 1e-6, 1e-300):
+            continue
+        if _close(M, ref.T, 1e-6, 1e-300):
+            raise _Wrong("your M is transposed: row k is the loss L_k, column j the step "
+                         "where W enters.")
+        if _close(M, ref ** 2, 1e-6, 1e-300):
+            raise _Wrong("your entries look squared: M[k, j] is a norm, not a squared norm.")
+        if np.allclose(M, M[0], rtol=1e-9, atol=0):
+            raise _Wrong("all your rows are the same: for row k, pass a dL_dc that is "
+                         "non-zero only in row k (the loss at word k alone).")
+        upper = np.triu(np.ones((T, T), dtype=bool), 1)
+        if not np.allclose(M[upper], ref[upper], rtol=1e-6, atol=1e-300):
+            raise _Wrong("your entries with j > k differ: which steps can the loss at word k "
+                         "depend on?")
+        raise _Wrong(f"your entries with j ≤ k differ (T = {T}): compare the diagonal first, "
+                     "the term of each loss at its own word; use the Frobenius norm of the "
+                     "term's W_rec and W_in blocks together.")
+    return "Checked on two networks (T = 6 and T = 4)."
 
 
 # --------------------------------------------------------------------------- chapter 4
@@ -627,39 +619,35 @@ CH4_LIMIT = 1e-20
 CH4_INPUT_SEEDS = (0, 1, 2)
 
 
-def check_ch4_ex3(answer) -> bool:
+@_checker("ch4-ex-3")
+def check_ch4_ex3(answer):
     """Exercise ch4-ex-3: an ``rnn.RNNParams`` (sigmoid, ‖W_rec‖₂ = 8) whose gradient norm at
     lag 30 is below 1e-20 (on standard-normal inputs, seeds 0, 1, 2, T = 31)."""
-    label = "ch4-ex-3"
-
-    def body():
-        _reject_kinds(answer, "the parameters (an rnn.RNNParams)")
-        if callable(answer):
-            raise _Wrong("your answer is a function; give the parameters, an rnn.RNNParams.")
-        if not isinstance(answer, rnn.RNNParams):
-            raise _Wrong(f"expected the parameters as an rnn.RNNParams, got {_a(answer)}.")
-        p = answer
-        if p.activation != "sigmoid":
-            raise _Wrong(f"the exercise asks for a sigmoid RNN; yours uses {p.activation!r}.")
-        norm = float(np.linalg.norm(p.W_rec, 2))
-        if not math.isclose(norm, CH4_NORM, rel_tol=1e-3):
-            raise _Wrong(f"the spectral norm ‖W_rec‖₂ of your network is {norm:.4g}, not 8 "
-                         "(twice the threshold 1/γ = 4). rnn.init(..., scale=8.0) gives "
-                         "exactly 8.")
-        for seed in CH4_INPUT_SEEDS:
-            xs = np.random.default_rng(seed).standard_normal((CH4_LAG + 1, p.m))
-            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-                value = float(gradients.gradient_norm_vs_lag(p, rnn.forward(p, xs))[CH4_LAG])
-            if not np.isfinite(value):
-                raise _Wrong(f"the gradient norm at lag 30 is {value} (input seed {seed}): it "
-                             "overflows instead of vanishing.")
-            if value >= CH4_LIMIT:
-                raise _Wrong(f"on standard-normal inputs (seed {seed}, T = 31) the gradient norm at "
-                             f"lag 30 is {value:.1e}, not below 1e-20. Which pre-activations make "
-                             "σ' small, and what moves every unit there?")
-        return "Below 1e-20 at lag 30 on three input sequences, with ‖W_rec‖₂ = 8."
-
-    return _run(label, body)
+    _reject_kinds(answer, "the parameters (an rnn.RNNParams)")
+    if callable(answer):
+        raise _Wrong("your answer is a function; give the parameters, an rnn.RNNParams.")
+    if not isinstance(answer, rnn.RNNParams):
+        raise _Wrong(f"expected the parameters as an rnn.RNNParams, got {_a(answer)}.")
+    p = answer
+    if p.activation != "sigmoid":
+        raise _Wrong(f"the exercise asks for a sigmoid RNN; yours uses {p.activation!r}.")
+    norm = float(np.linalg.norm(p.W_rec, 2))
+    if not math.isclose(norm, CH4_NORM, rel_tol=1e-3):
+        raise _Wrong(f"the spectral norm ‖W_rec‖₂ of your network is {norm:.4g}, not 8 "
+                     "(twice the threshold 1/γ = 4). rnn.init(..., scale=8.0) gives "
+                     "exactly 8.")
+    for seed in CH4_INPUT_SEEDS:
+        xs = np.random.default_rng(seed).standard_normal((CH4_LAG + 1, p.m))
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            value = float(gradients.gradient_norm_vs_lag(p, rnn.forward(p, xs))[CH4_LAG])
+        if not np.isfinite(value):
+            raise _Wrong(f"the gradient norm at lag 30 is {value} (input seed {seed}): it "
+                         "overflows instead of vanishing.")
+        if value >= CH4_LIMIT:
+            raise _Wrong(f"on standard-normal inputs (seed {seed}, T = 31) the gradient norm at "
+                         f"lag 30 is {value:.1e}, not below 1e-20. Which pre-activations make "
+                         "σ' small, and what moves every unit there?")
+    return "Below 1e-20 at lag 30 on three input sequences, with ‖W_rec‖₂ = 8."
 
 
 CH4_THRESHOLDS = (0.1, 1.0, 10.0, 100.0, 1000.0)
@@ -678,38 +666,34 @@ def _ch4_ex4_reference() -> frozenset:
     return frozenset(keep)
 
 
-def check_ch4_ex4(answer) -> bool:
+@_checker("ch4-ex-4")
+def check_ch4_ex4(answer):
     """Exercise ch4-ex-4: the thresholds θ (a list or set) whose path stays on the plotted surface."""
-    label = "ch4-ex-4"
-
-    def body():
-        what = "the thresholds θ that keep the path on the surface"
-        _reject_kinds(answer, what)
-        given = sorted(answer) if isinstance(answer, (set, frozenset)) else answer
-        try:
-            shape = np.shape(given)
-        except ValueError:
-            raise _Wrong(f"give {what} as a flat list of numbers.") from None
-        values = np.atleast_1d(_array(given, shape, what, ordered=False)).ravel()
-        for v in values:
-            if not any(math.isclose(v, t) for t in CH4_THRESHOLDS):
-                raise _Wrong(f"your θ = {_fmt(v)} is not one of the exercise's thresholds "
-                             "0.1, 1, 10, 100, 1000.")
-        got = {t for t in CH4_THRESHOLDS if any(math.isclose(v, t) for v in values)}
-        ref = _ch4_ex4_reference()
-        extra = sorted(got - ref)
-        if extra:
-            (w0, w1), (b0, b1) = CH4_WINDOW["w"], CH4_WINDOW["b"]
-            raise _Wrong(f"with θ = {_fmt(extra[0])} the path leaves the plotted surface "
-                         f"(w from {_fmt(w0)} to {_fmt(w1)}, b from {_fmt(b0)} to {_fmt(b1)}).")
-        missing = ref - got
-        if missing:
-            k = len(missing)
-            raise _Wrong(f"your answer is missing {_count(k, 'threshold')} that "
-                         f"{'keeps' if k == 1 else 'keep'} the path on the surface.")
-        return ""
-
-    return _run(label, body)
+    what = "the thresholds θ that keep the path on the surface"
+    _reject_kinds(answer, what)
+    given = sorted(answer) if isinstance(answer, (set, frozenset)) else answer
+    try:
+        shape = np.shape(given)
+    except ValueError:
+        raise _Wrong(f"give {what} as a flat list of numbers.") from None
+    values = np.atleast_1d(_array(given, shape, what, ordered=False)).ravel()
+    for v in values:
+        if not any(math.isclose(v, t) for t in CH4_THRESHOLDS):
+            raise _Wrong(f"your θ = {_fmt(v)} is not one of the exercise's thresholds "
+                         "0.1, 1, 10, 100, 1000.")
+    got = {t for t in CH4_THRESHOLDS if any(math.isclose(v, t) for v in values)}
+    ref = _ch4_ex4_reference()
+    extra = sorted(got - ref)
+    if extra:
+        (w0, w1), (b0, b1) = CH4_WINDOW["w"], CH4_WINDOW["b"]
+        raise _Wrong(f"with θ = {_fmt(extra[0])} the path leaves the plotted surface "
+                     f"(w from {_fmt(w0)} to {_fmt(w1)}, b from {_fmt(b0)} to {_fmt(b1)}).")
+    missing = ref - got
+    if missing:
+        k = len(missing)
+        raise _Wrong(f"your answer is missing {_count(k, 'threshold')} that "
+                     f"{'keeps' if k == 1 else 'keep'} the path on the surface.")
+    return ""
 
 
 # --------------------------------------------------------------------------- chapter 5
@@ -723,54 +707,50 @@ def _ch5_counts(n: int, m: int) -> tuple[int, int]:
             cell.parameter_count(rnn.init(n, m, rng=rng)))
 
 
-def check_ch5_ex2(answer) -> bool:
+@_checker("ch5-ex-2")
+def check_ch5_ex2(answer):
     """Exercise ch5-ex-2: a function ``counts(n, m)`` returning (LSTM count, simple-RNN count)."""
-    label = "ch5-ex-2"
     sig = "counts(n, m)"
-
-    def body():
-        fn = _function(answer, sig)
-        for n, m in CH5_SIZES:
-            out = _call(fn, sig, n, m)
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise _Wrong(f"your function `{sig}` should return two numbers: (LSTM count, "
-                             "RNN count).")
-            try:
-                got = [float(x) for x in out]
-            except (TypeError, ValueError):
-                raise _Wrong(f"your function `{sig}` should return two numbers, got "
-                             f"{out!r:.60}.") from None
-            ref_lstm, ref_rnn = _ch5_counts(n, m)
-            lstm_n, rnn_n = got
-            at = f"for n = {n}, m = {m}"
-            if any(not math.isfinite(x) or not float(x).is_integer() for x in got):
-                raise _Wrong(f"{at} your counts are {out}; a number of parameters is a whole number.")
-            if (lstm_n, rnn_n) == (ref_lstm, ref_rnn):
-                continue
-            if (lstm_n, rnn_n) == (ref_rnn, ref_lstm):
-                raise _Wrong("your two counts come in the wrong order: (LSTM, RNN).")
-            if lstm_n != ref_lstm:
-                if lstm_n == ref_lstm - 4 * n:
-                    raise _Wrong(f"{at} your LSTM count misses 4n = {4 * n}: the four biases.")
-                if lstm_n == ref_rnn:
-                    raise _Wrong(f"{at} your LSTM count is the simple RNN's: the LSTM has one "
-                                 "such map for each of f, i, o and the candidate c̃.")
-                if lstm_n == 3 * ref_rnn:
-                    raise _Wrong(f"{at} your LSTM count has three maps; the candidate c̃ has "
-                                 "weights and a bias too.")
-                if (n, m) != (m, n) and lstm_n == _ch5_counts(m, n)[0]:
-                    raise _Wrong(f"{at} your LSTM count swaps the roles of n (units) and m (inputs).")
-                raise _Wrong(f"{at} your LSTM count {int(lstm_n)} is "
-                             f"{'too large' if lstm_n > ref_lstm else 'too small'}.")
-            if rnn_n == ref_rnn - n:
-                raise _Wrong(f"{at} your RNN count misses n = {n}: the bias b.")
-            if (n, m) != (m, n) and rnn_n == _ch5_counts(m, n)[1]:
-                raise _Wrong(f"{at} your RNN count swaps the roles of n (units) and m (inputs).")
-            raise _Wrong(f"{at} your RNN count {int(rnn_n)} is "
-                         f"{'too large' if rnn_n > ref_rnn else 'too small'}.")
-        return "Your counts agree with cell.parameter_count for five sizes."
-
-    return _run(label, body)
+    fn = _function(answer, sig)
+    for n, m in CH5_SIZES:
+        out = _call(fn, sig, n, m)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise _Wrong(f"your function `{sig}` should return two numbers: (LSTM count, "
+                         "RNN count).")
+        try:
+            got = [float(x) for x in out]
+        except (TypeError, ValueError):
+            raise _Wrong(f"your function `{sig}` should return two numbers, got "
+                         f"{out!r:.60}.") from None
+        ref_lstm, ref_rnn = _ch5_counts(n, m)
+        lstm_n, rnn_n = got
+        at = f"for n = {n}, m = {m}"
+        if any(not math.isfinite(x) or not float(x).is_integer() for x in got):
+            raise _Wrong(f"{at} your counts are {out}; a number of parameters is a whole number.")
+        if (lstm_n, rnn_n) == (ref_lstm, ref_rnn):
+            continue
+        if (lstm_n, rnn_n) == (ref_rnn, ref_lstm):
+            raise _Wrong("your two counts come in the wrong order: (LSTM, RNN).")
+        if lstm_n != ref_lstm:
+            if lstm_n == ref_lstm - 4 * n:
+                raise _Wrong(f"{at} your LSTM count misses 4n = {4 * n}: the four biases.")
+            if lstm_n == ref_rnn:
+                raise _Wrong(f"{at} your LSTM count is the simple RNN's: the LSTM has one "
+                             "such map for each of f, i, o and the candidate c̃.")
+            if lstm_n == 3 * ref_rnn:
+                raise _Wrong(f"{at} your LSTM count has three maps; the candidate c̃ has "
+                             "weights and a bias too.")
+            if (n, m) != (m, n) and lstm_n == _ch5_counts(m, n)[0]:
+                raise _Wrong(f"{at} your LSTM count swaps the roles of n (units) and m (inputs).")
+            raise _Wrong(f"{at} your LSTM count {int(lstm_n)} is "
+                         f"{'too large' if lstm_n > ref_lstm else 'too small'}.")
+        if rnn_n == ref_rnn - n:
+            raise _Wrong(f"{at} your RNN count misses n = {n}: the bias b.")
+        if (n, m) != (m, n) and rnn_n == _ch5_counts(m, n)[1]:
+            raise _Wrong(f"{at} your RNN count swaps the roles of n (units) and m (inputs).")
+        raise _Wrong(f"{at} your RNN count {int(rnn_n)} is "
+                     f"{'too large' if rnn_n > ref_rnn else 'too small'}.")
+    return "Your counts agree with cell.parameter_count for five sizes."
 
 
 CH5_STEPS = 50
@@ -789,34 +769,30 @@ def _half_life_bias(steps: int = CH5_STEPS) -> float:
     return (lo + hi) / 2
 
 
-def check_ch5_ex3(answer) -> bool:
+@_checker("ch5-ex-3")
+def check_ch5_ex3(answer):
     """Exercise ch5-ex-3: the forget bias b_f that keeps half of the stored value after 50 steps."""
-    label = "ch5-ex-3"
-
-    def body():
-        b = _number(answer, "the forget bias b_f (a number)")
-        ref = _half_life_bias()
-        if abs(b - ref) <= 1e-3:
-            return ""
-        if abs(b - float(sigmoid(ref))) <= 1e-3:
-            raise _Wrong("that looks like the forget gate's value σ(b_f); the exercise asks for "
-                         "the bias b_f itself.")
-        approx = math.log(CH5_STEPS / math.log(2.0))
-        if abs(b - approx) <= 2e-3:
-            raise _Wrong("that is the large-b_f approximation τ ≈ e^{b_f} of the next exercise; "
-                         "the exact bias differs in the third decimal.")
-        for steps in (CH5_STEPS - 1, CH5_STEPS + 1):
-            if abs(b - _half_life_bias(steps)) <= 1e-3:
-                raise _Wrong(f"your bias halves the memory in {steps} steps, not 50: count the "
-                             "steps t = 0, …, 49.")
-        kept = float(cell.memory_run(b, weight_scale=0.0, T=CH5_STEPS).retained[-1])
-        if kept < 0.5:
-            raise _Wrong(f"at b_f = {_fmt(b)} the cell keeps {kept:.3g} of its value after 50 "
-                         "steps, less than half: the bias is too small.")
-        raise _Wrong(f"at b_f = {_fmt(b)} the cell keeps {kept:.3g} of its value after 50 steps, "
-                     "more than half: the bias is too large.")
-
-    return _run(label, body)
+    b = _number(answer, "the forget bias b_f (a number)")
+    ref = _half_life_bias()
+    if abs(b - ref) <= 1e-3:
+        return ""
+    if abs(b - float(sigmoid(ref))) <= 1e-3:
+        raise _Wrong("that looks like the forget gate's value σ(b_f); the exercise asks for "
+                     "the bias b_f itself.")
+    approx = math.log(CH5_STEPS / math.log(2.0))
+    if abs(b - approx) <= 2e-3:
+        raise _Wrong("that is the large-b_f approximation τ ≈ e^{b_f} of the next exercise; "
+                     "the exact bias differs in the third decimal.")
+    for steps in (CH5_STEPS - 1, CH5_STEPS + 1):
+        if abs(b - _half_life_bias(steps)) <= 1e-3:
+            raise _Wrong(f"your bias halves the memory in {steps} steps, not 50: count the "
+                         "steps t = 0, …, 49.")
+    kept = float(cell.memory_run(b, weight_scale=0.0, T=CH5_STEPS).retained[-1])
+    if kept < 0.5:
+        raise _Wrong(f"at b_f = {_fmt(b)} the cell keeps {kept:.3g} of its value after 50 "
+                     "steps, less than half: the bias is too small.")
+    raise _Wrong(f"at b_f = {_fmt(b)} the cell keeps {kept:.3g} of its value after 50 steps, "
+                 "more than half: the bias is too large.")
 
 
 # --------------------------------------------------------------------------- chapter 6
@@ -835,45 +811,41 @@ def _printed_D(params, trace, t: int):
     return (s * (1 - s) / (1 - np.tanh(z) ** 2))[:, None] * D, D, z
 
 
-def check_ch6_ex3(answer) -> bool:
+@_checker("ch6-ex-3")
+def check_ch6_ex3(answer):
     """Exercise ch6-ex-3: a function ``printed_D(params, trace, t)`` returning the source's D_t
     (σ'(z_c) in place of tanh'(z_c)) as an (n, n) matrix."""
-    label = "ch6-ex-3"
     sig = "printed_D(params, trace, t)"
-
-    def body():
-        fn = _function(answer, sig)
-        params, trace = gradients.random_lstm_trace(n=3, T=8, forget_bias=1.0, weight_scale=1.5,
-                                                    seed=3)
-        for t in (2, 5):
-            got = _as_matrix(_call(fn, sig, params, trace, t), (3, 3), f"the printed D_{t}")
-            ref, D, z = _printed_D(params, trace, t)
-            if _close(got, ref, 1e-6, 1e-300):
-                continue
-            s = sigmoid(z)
-            ratio = s * (1 - s) / (1 - np.tanh(z) ** 2)
-            if _close(got, D, 1e-6, 1e-300):
-                raise _Wrong("this is the correct D_t, with tanh'(z_c); the exercise asks for the "
-                             "printed one, with σ'(z_c) in its place.")
-            if _close(got, D * ratio[None, :], 1e-6, 1e-300):
-                raise _Wrong("you scaled the columns of D_t. σ'(z_c) belongs to unit k's "
-                             "candidate, so it multiplies row k (a diagonal factor on the left).")
-            if _close(got, D / 4, 1e-6, 1e-300):
-                raise _Wrong("your matrix is D_t/4, the printed term only where z_c = 0 "
-                             "(σ'(0)/tanh'(0) = 1/4); use σ'(z_c)/tanh'(z_c) unit by unit.")
-            if _close(got, (s / (1 - np.tanh(z) ** 2))[:, None] * D, 1e-6, 1e-300):
-                raise _Wrong("you used σ(z_c), the sigmoid itself; the printed term has its "
-                             "derivative σ'(z_c) = σ(z_c)(1 − σ(z_c)).")
-            if _close(got, ref.T, 1e-6, 1e-300):
-                raise _Wrong("your matrix is transposed.")
-            if _close(got, -ref, 1e-6, 1e-300):
-                raise _Wrong("your matrix has the wrong sign.")
-            raise _Wrong(f"your printed D_{t} differs on the checker's trace (n = 3, t = {t}). "
-                         "Start from D_t of lstm.cell_jacobian_terms and change only the "
-                         "activation derivative.")
-        return "Checked at two time steps of a 3-unit LSTM."
-
-    return _run(label, body)
+    fn = _function(answer, sig)
+    params, trace = lag_curves.random_lstm_trace(n=3, T=8, forget_bias=1.0, weight_scale=1.5,
+                                                seed=3)
+    for t in (2, 5):
+        got = _as_matrix(_call(fn, sig, params, trace, t), (3, 3), f"the printed D_{t}")
+        ref, D, z = _printed_D(params, trace, t)
+        if _close(got, ref, 1e-6, 1e-300):
+            continue
+        s = sigmoid(z)
+        ratio = s * (1 - s) / (1 - np.tanh(z) ** 2)
+        if _close(got, D, 1e-6, 1e-300):
+            raise _Wrong("this is the correct D_t, with tanh'(z_c); the exercise asks for the "
+                         "printed one, with σ'(z_c) in its place.")
+        if _close(got, D * ratio[None, :], 1e-6, 1e-300):
+            raise _Wrong("you scaled the columns of D_t. σ'(z_c) belongs to unit k's "
+                         "candidate, so it multiplies row k (a diagonal factor on the left).")
+        if _close(got, D / 4, 1e-6, 1e-300):
+            raise _Wrong("your matrix is D_t/4, the printed term only where z_c = 0 "
+                         "(σ'(0)/tanh'(0) = 1/4); use σ'(z_c)/tanh'(z_c) unit by unit.")
+        if _close(got, (s / (1 - np.tanh(z) ** 2))[:, None] * D, 1e-6, 1e-300):
+            raise _Wrong("you used σ(z_c), the sigmoid itself; the printed term has its "
+                         "derivative σ'(z_c) = σ(z_c)(1 − σ(z_c)).")
+        if _close(got, ref.T, 1e-6, 1e-300):
+            raise _Wrong("your matrix is transposed.")
+        if _close(got, -ref, 1e-6, 1e-300):
+            raise _Wrong("your matrix has the wrong sign.")
+        raise _Wrong(f"your printed D_{t} differs on the checker's trace (n = 3, t = {t}). "
+                     "Start from D_t of lstm.cell_jacobian_terms and change only the "
+                     "activation derivative.")
+    return "Checked at two time steps of a 3-unit LSTM."
 
 
 CH6_SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -882,37 +854,33 @@ CH6_LAG = 20
 
 @functools.lru_cache(maxsize=None)
 def _ch6_gap(weight_scale: float) -> np.ndarray:
-    p, tr = gradients.random_lstm_trace(n=8, T=CH6_LAG + 1, forget_bias=1.0,
+    p, tr = lag_curves.random_lstm_trace(n=8, T=CH6_LAG + 1, forget_bias=1.0,
                                         weight_scale=weight_scale, seed=0)
     return gradients.cell_path_gap(p, tr).rel_diff
 
 
-def check_ch6_ex4(answer) -> bool:
+@_checker("ch6-ex-4")
+def check_ch6_ex4(answer):
     """Exercise ch6-ex-4: the relative differences at lag 20 for weight scales 0.25 … 4."""
-    label = "ch6-ex-4"
-
-    def body():
-        got = _array(answer, (len(CH6_SCALES),), "the 5 relative differences at lag 20",
-                     "one per weight scale 0.25, 0.5, 1, 2, 4")
-        ref = np.array([_ch6_gap(s)[CH6_LAG] for s in CH6_SCALES])
-        if _close(got, ref, 1e-4):
-            return ""
-        if _close(got[::-1], ref, 1e-4):
-            raise _Wrong("your values are in reverse order: weight scales 0.25, 0.5, 1, 2, 4.")
-        if _close(got, 100 * ref, 1e-4):
-            raise _Wrong("your values are percentages; give fractions (0.05, not 5).")
-        if _close(got, [_ch6_gap(s)[CH6_LAG - 1] for s in CH6_SCALES], 1e-4):
-            raise _Wrong("these are the values at lag 19: take index 20 of rel_diff.")
-        if np.any(got < 0):
-            raise _Wrong("a relative difference ‖P_full − P_cell‖/‖P_full‖ is never negative.")
-        wrong = [s for s, g, r in zip(CH6_SCALES, got, ref) if not math.isclose(g, r, rel_tol=1e-4)]
-        one = len(wrong) == 1
-        raise _Wrong(f"your {'value' if one else 'values'} for the weight "
-                     f"{'scale' if one else 'scales'} {_listing(_fmt(s) for s in wrong)} "
-                     f"{'differs' if one else 'differ'}; use random_lstm_trace(n=8, T=21, "
-                     "forget_bias=1.0, weight_scale=…, seed=0) as the exercise says.")
-
-    return _run(label, body)
+    got = _array(answer, (len(CH6_SCALES),), "the 5 relative differences at lag 20",
+                 "one per weight scale 0.25, 0.5, 1, 2, 4")
+    ref = np.array([_ch6_gap(s)[CH6_LAG] for s in CH6_SCALES])
+    if _close(got, ref, 1e-4):
+        return ""
+    if _close(got[::-1], ref, 1e-4):
+        raise _Wrong("your values are in reverse order: weight scales 0.25, 0.5, 1, 2, 4.")
+    if _close(got, 100 * ref, 1e-4):
+        raise _Wrong("your values are percentages; give fractions (0.05, not 5).")
+    if _close(got, [_ch6_gap(s)[CH6_LAG - 1] for s in CH6_SCALES], 1e-4):
+        raise _Wrong("these are the values at lag 19: take index 20 of rel_diff.")
+    if np.any(got < 0):
+        raise _Wrong("a relative difference ‖P_full − P_cell‖/‖P_full‖ is never negative.")
+    wrong = [s for s, g, r in zip(CH6_SCALES, got, ref) if not math.isclose(g, r, rel_tol=1e-4)]
+    one = len(wrong) == 1
+    raise _Wrong(f"your {'value' if one else 'values'} for the weight "
+                 f"{'scale' if one else 'scales'} {_listing(_fmt(s) for s in wrong)} "
+                 f"{'differs' if one else 'differ'}; use random_lstm_trace(n=8, T=21, "
+                 "forget_bias=1.0, weight_scale=…, seed=0) as the exercise says.")
 
 
 # --------------------------------------------------------------------------- chapter 7
@@ -938,35 +906,31 @@ def _ch7_ex3_reference():
     return float(ordinary.min()), float(ordinary.max()), cue
 
 
-def check_ch7_ex3(answer) -> bool:
+@_checker("ch7-ex-3")
+def check_ch7_ex3(answer):
     """Exercise ch7-ex-3: (factor lost per ordinary step, factor lost across the cue)."""
-    label = "ch7-ex-3"
-
-    def body():
-        per_step, across = _array(answer, (2,),
-                                  "the pair (factor per ordinary step, factor across the cue)")
-        lo, hi, cue = _ch7_ex3_reference()
-        ok_step = lo * 0.995 <= per_step <= hi * 1.005
-        ok_cue = _log_close(across, cue, 0.2)
-        if ok_step and ok_cue:
-            return ""
-        if _log_close(per_step, cue, 0.2) and lo * 0.995 <= across <= hi * 1.005:
-            raise _Wrong("your two factors are the wrong way round: (per ordinary step, across "
-                         "the cue).")
-        if per_step > 1 or across > 1:
-            raise _Wrong("a factor lost is below 1: divide the norm at the longer lag by the "
-                         "norm at the shorter one, not the other way round.")
-        if not ok_step:
-            raise _Wrong(f"your factor per ordinary step, {_fmt(per_step)}, is not what the path "
-                         "loses at one step away from the cue: compare two neighbouring lags "
-                         "on the same side of the cue.")
-        if lo * 0.995 <= across <= hi * 1.005:
-            raise _Wrong("your factor across the cue is an ordinary step's: the cue at step 50 "
-                         "enters at a different lag (lag k covers the steps T−k, …, T−1).")
-        raise _Wrong(f"your factor across the cue, {across:.2g}, is off: compare the forget path "
-                     "at the two lags just before and just after the cue enters.")
-
-    return _run(label, body)
+    per_step, across = _array(answer, (2,),
+                              "the pair (factor per ordinary step, factor across the cue)")
+    lo, hi, cue = _ch7_ex3_reference()
+    ok_step = lo * 0.995 <= per_step <= hi * 1.005
+    ok_cue = _log_close(across, cue, 0.2)
+    if ok_step and ok_cue:
+        return ""
+    if _log_close(per_step, cue, 0.2) and lo * 0.995 <= across <= hi * 1.005:
+        raise _Wrong("your two factors are the wrong way round: (per ordinary step, across "
+                     "the cue).")
+    if per_step > 1 or across > 1:
+        raise _Wrong("a factor lost is below 1: divide the norm at the longer lag by the "
+                     "norm at the shorter one, not the other way round.")
+    if not ok_step:
+        raise _Wrong(f"your factor per ordinary step, {_fmt(per_step)}, is not what the path "
+                     "loses at one step away from the cue: compare two neighbouring lags "
+                     "on the same side of the cue.")
+    if lo * 0.995 <= across <= hi * 1.005:
+        raise _Wrong("your factor across the cue is an ordinary step's: the cue at step 50 "
+                     "enters at a different lag (lag k covers the steps T−k, …, T−1).")
+    raise _Wrong(f"your factor across the cue, {across:.2g}, is off: compare the forget path "
+                 "at the two lags just before and just after the cue enters.")
 
 
 CH7_BIASES = (0.0, 1.0, 3.0)
@@ -983,33 +947,29 @@ def _ch7_ratio(forget_bias: float, curve: int = 2, lag: int = 100) -> float:
     return float(norms[lag] / norms[0])
 
 
-def check_ch7_ex4(answer) -> bool:
+@_checker("ch7-ex-4")
+def check_ch7_ex4(answer):
     """Exercise ch7-ex-4: the LSTM's ratio (lag 100 / lag 0) for forget biases 0, 1, 3."""
-    label = "ch7-ex-4"
-
-    def body():
-        got = _array(answer, (3,), "the 3 ratios (lag 100 / lag 0)", "forget biases 0, 1, 3")
-        ref = np.array([_ch7_ratio(b) for b in CH7_BIASES])
-        if _log_close(got, ref, 0.01):
-            return ""
-        if _log_close(got, 1 / ref, 0.01):
-            raise _Wrong("your ratios are inverted: contribution at lag 100 divided by the one at "
-                         "lag 0.")
-        if _log_close(got[::-1], ref, 0.01):
-            raise _Wrong("your ratios are in reverse order: forget biases 0, 1, 3.")
-        for curve, name in ((0, "sigmoid RNN"), (1, "tanh RNN")):
-            if _log_close(got, [_ch7_ratio(b, curve) for b in CH7_BIASES], 0.01):
-                raise _Wrong(f"these are the {name}'s ratios; last_step_contributions returns "
-                             "[sigmoid RNN, tanh RNN, LSTM]: take the LSTM's curve.")
-        for lag in (99, 101):
-            if _log_close(got, [_ch7_ratio(b, 2, lag) for b in CH7_BIASES], 0.01):
-                raise _Wrong(f"these are the ratios at lag {lag}: take index 100 of the norms.")
-        if np.any(got <= 0):
-            raise _Wrong("a ratio of two norms is positive.")
-        raise _Wrong("your ratios differ; use last_step_contributions(n=16, T=200, forget_bias=…, "
-                     "weight_scale=1.0, seed=0).")
-
-    return _run(label, body)
+    got = _array(answer, (3,), "the 3 ratios (lag 100 / lag 0)", "forget biases 0, 1, 3")
+    ref = np.array([_ch7_ratio(b) for b in CH7_BIASES])
+    if _log_close(got, ref, 0.01):
+        return ""
+    if _log_close(got, 1 / ref, 0.01):
+        raise _Wrong("your ratios are inverted: contribution at lag 100 divided by the one at "
+                     "lag 0.")
+    if _log_close(got[::-1], ref, 0.01):
+        raise _Wrong("your ratios are in reverse order: forget biases 0, 1, 3.")
+    for curve, name in ((0, "sigmoid RNN"), (1, "tanh RNN")):
+        if _log_close(got, [_ch7_ratio(b, curve) for b in CH7_BIASES], 0.01):
+            raise _Wrong(f"these are the {name}'s ratios; last_step_contributions returns "
+                         "[sigmoid RNN, tanh RNN, LSTM]: take the LSTM's curve.")
+    for lag in (99, 101):
+        if _log_close(got, [_ch7_ratio(b, 2, lag) for b in CH7_BIASES], 0.01):
+            raise _Wrong(f"these are the ratios at lag {lag}: take index 100 of the norms.")
+    if np.any(got <= 0):
+        raise _Wrong("a ratio of two norms is positive.")
+    raise _Wrong("your ratios differ; use last_step_contributions(n=16, T=200, forget_bias=…, "
+                 "weight_scale=1.0, seed=0).")
 
 
 # --------------------------------------------------------------------------- chapter 8
@@ -1031,43 +991,39 @@ def _rounded_down(got: np.ndarray, ok: np.ndarray, real: np.ndarray, biases) -> 
     return [_fmt(b) for b, f in zip(biases, floored) if f] if floored[wrong].all() else []
 
 
-def check_ch8_ex1(answer) -> bool:
+@_checker("ch8-ex-1")
+def check_ch8_ex1(answer):
     """Exercise ch8-ex-1: k* for ε = 1e-8 and b_f = 0, 1, 3, 5 (exact, or rounded up)."""
-    label = "ch8-ex-1"
-
-    def body():
-        got = _array(answer, (4,), "the 4 values of k*", "forget biases 0, 1, 3, 5")
-        ref = np.array([_horizon(b) for b in CH8_BIASES])
-        exact = np.isclose(got, ref, rtol=5e-3, atol=0)
-        ok = exact | (np.abs(got - np.ceil(ref)) <= 0.51)       # rounded up to whole steps
-        if ok.all():
-            return "" if exact.all() else "(Rounded up to whole steps; fine.)"
-        if np.any(got <= 0):
-            raise _Wrong("every k* is positive: ln ε and ln σ(b_f) are both negative.")
-        if _close(got, -math.log(CH8_EPS) * np.exp(CH8_BIASES), 5e-3):
-            raise _Wrong("that is the large-b_f approximation k* ≈ −ln ε · e^{b_f}; the exercise "
-                         "asks for k* itself (the two differ a lot for b_f = 0 and 1).")
-        if _close(got, ref / math.log(10), 5e-3) or _close(got, ref * math.log(10), 5e-3):
-            raise _Wrong("your values are off by a factor ln 10: take both logarithms in the same "
-                         "base.")
-        down = _rounded_down(got, ok, ref, CH8_BIASES)
-        if down:
-            one = len(down) == 1
-            raise _Wrong(f"your {'k*' if one else 'values of k*'} for b_f = {_listing(down)} "
-                         f"{'is' if one else 'are'} rounded down: after that many steps σ(b_f)^k "
-                         "is still just above ε = 1e-8, and the first whole number of steps "
-                         "below it is one step later (or give k* unrounded).")
-        wrong = [_fmt(b) for b, good in zip(CH8_BIASES, ok) if not good]
-        one = len(wrong) == 1
-        raise _Wrong(f"your {'k*' if one else 'values of k*'} for b_f = {_listing(wrong)} "
-                     f"{'differs' if one else 'differ'}: k* = ln ε / ln σ(b_f).")
-
-    return _run(label, body)
+    got = _array(answer, (4,), "the 4 values of k*", "forget biases 0, 1, 3, 5")
+    ref = np.array([_horizon(b) for b in CH8_BIASES])
+    exact = np.isclose(got, ref, rtol=5e-3, atol=0)
+    ok = exact | (np.abs(got - np.ceil(ref)) <= 0.51)       # rounded up to whole steps
+    if ok.all():
+        return "" if exact.all() else "(Rounded up to whole steps; fine.)"
+    if np.any(got <= 0):
+        raise _Wrong("every k* is positive: ln ε and ln σ(b_f) are both negative.")
+    if _close(got, -math.log(CH8_EPS) * np.exp(CH8_BIASES), 5e-3):
+        raise _Wrong("that is the large-b_f approximation k* ≈ −ln ε · e^{b_f}; the exercise "
+                     "asks for k* itself (the two differ a lot for b_f = 0 and 1).")
+    if _close(got, ref / math.log(10), 5e-3) or _close(got, ref * math.log(10), 5e-3):
+        raise _Wrong("your values are off by a factor ln 10: take both logarithms in the same "
+                     "base.")
+    down = _rounded_down(got, ok, ref, CH8_BIASES)
+    if down:
+        one = len(down) == 1
+        raise _Wrong(f"your {'k*' if one else 'values of k*'} for b_f = {_listing(down)} "
+                     f"{'is' if one else 'are'} rounded down: after that many steps σ(b_f)^k "
+                     "is still just above ε = 1e-8, and the first whole number of steps "
+                     "below it is one step later (or give k* unrounded).")
+    wrong = [_fmt(b) for b, good in zip(CH8_BIASES, ok) if not good]
+    one = len(wrong) == 1
+    raise _Wrong(f"your {'k*' if one else 'values of k*'} for b_f = {_listing(wrong)} "
+                 f"{'differs' if one else 'differ'}: k* = ln ε / ln σ(b_f).")
 
 
 @functools.lru_cache(maxsize=None)
 def _ch8_ex3_reference():
-    params, trace = gradients.random_lstm_trace(n=16, T=301, forget_bias=5.0, weight_scale=1.0,
+    params, trace = lag_curves.random_lstm_trace(n=16, T=301, forget_bias=5.0, weight_scale=1.0,
                                                 seed=0)
     u = np.random.default_rng(1).standard_normal(16)
     u /= np.linalg.norm(u)
@@ -1080,46 +1036,42 @@ def _ch8_ex3_reference():
     return norms[0], norms[1], float(np.linalg.norm(g)), ratios
 
 
-def check_ch8_ex3(answer) -> bool:
+@_checker("ch8-ex-3")
+def check_ch8_ex3(answer):
     """Exercise ch8-ex-3: (‖clip(g, 1)‖, ‖clip(g, 1000)‖, LSTM ratio lag 100 / lag 0 at b_f = −2)."""
-    label = "ch8-ex-3"
-
-    def body():
-        n1, n1000, ratio = _array(answer, (3,), "the three numbers",
-                                  "‖clipped g‖ at θ = 1, at θ = 1000, and the ratio of part (b)")
-        ref1, ref1000, raw, ratios = _ch8_ex3_reference()
-        problems = []
-        if not math.isclose(n1, ref1, rel_tol=1e-6):
-            if raw > 1 and math.isclose(n1, raw, rel_tol=1e-6):
-                problems.append("at θ = 1 the gradient is longer than θ, so clipping rescales it: "
-                                "your first norm is the unclipped one.")
-            else:
-                problems.append("your norm after clipping at θ = 1 is off: clipping rescales g to "
-                                "length θ when ‖g‖ > θ.")
-        if not math.isclose(n1000, ref1000, rel_tol=1e-6):
-            if math.isclose(n1000, 1000.0, rel_tol=1e-9) and raw < 1000:
-                problems.append("clipping at θ = 1000 does not lengthen g: it only shortens "
-                                "gradients longer than θ.")
-            else:
-                problems.append("your norm at θ = 1000 is off: use the chapter's network "
-                                "(forget bias 5, seed 0, u from seed 1) with its first T = 100 "
-                                "inputs.")
-        if not _log_close(ratio, ratios[(2, 100)], 0.01):
-            if _log_close(1 / ratio if ratio > 0 else -1.0, ratios[(2, 100)], 0.01):
-                problems.append("your ratio is inverted: lag 100 divided by lag 0.")
-            elif any(_log_close(ratio, ratios[(c, 100)], 0.01) for c in (0, 1)):
-                problems.append("your ratio is an RNN's; take the LSTM's curve (the last of the "
-                                "three).")
-            elif any(_log_close(ratio, ratios[(2, k)], 0.01) for k in (99, 101)):
-                problems.append("your ratio is taken at lag 99 or 101: use index 100.")
-            else:
-                problems.append("your ratio of part (b) is off: use last_step_contributions(n=16, "
-                                "T=200, forget_bias=-2.0, weight_scale=1.0, seed=0).")
-        if problems:
-            raise _Wrong(" ".join(_sentence(p) for p in problems))
-        return ""
-
-    return _run(label, body)
+    n1, n1000, ratio = _array(answer, (3,), "the three numbers",
+                              "‖clipped g‖ at θ = 1, at θ = 1000, and the ratio of part (b)")
+    ref1, ref1000, raw, ratios = _ch8_ex3_reference()
+    problems = []
+    if not math.isclose(n1, ref1, rel_tol=1e-6):
+        if raw > 1 and math.isclose(n1, raw, rel_tol=1e-6):
+            problems.append("at θ = 1 the gradient is longer than θ, so clipping rescales it: "
+                            "your first norm is the unclipped one.")
+        else:
+            problems.append("your norm after clipping at θ = 1 is off: clipping rescales g to "
+                            "length θ when ‖g‖ > θ.")
+    if not math.isclose(n1000, ref1000, rel_tol=1e-6):
+        if math.isclose(n1000, 1000.0, rel_tol=1e-9) and raw < 1000:
+            problems.append("clipping at θ = 1000 does not lengthen g: it only shortens "
+                            "gradients longer than θ.")
+        else:
+            problems.append("your norm at θ = 1000 is off: use the chapter's network "
+                            "(forget bias 5, seed 0, u from seed 1) with its first T = 100 "
+                            "inputs.")
+    if not _log_close(ratio, ratios[(2, 100)], 0.01):
+        if _log_close(1 / ratio if ratio > 0 else -1.0, ratios[(2, 100)], 0.01):
+            problems.append("your ratio is inverted: lag 100 divided by lag 0.")
+        elif any(_log_close(ratio, ratios[(c, 100)], 0.01) for c in (0, 1)):
+            problems.append("your ratio is an RNN's; take the LSTM's curve (the last of the "
+                            "three).")
+        elif any(_log_close(ratio, ratios[(2, k)], 0.01) for k in (99, 101)):
+            problems.append("your ratio is taken at lag 99 or 101: use index 100.")
+        else:
+            problems.append("your ratio of part (b) is off: use last_step_contributions(n=16, "
+                            "T=200, forget_bias=-2.0, weight_scale=1.0, seed=0).")
+    if problems:
+        raise _Wrong(" ".join(_sentence(p) for p in problems))
+    return ""
 
 
 CH8_GRID = tuple(np.arange(0.0, 3.01, 0.25))
@@ -1133,31 +1085,27 @@ def _ch8_medians() -> np.ndarray:
     return np.median(sw.norms[:, :, 0], axis=1)
 
 
-def check_ch8_ex4(answer) -> bool:
+@_checker("ch8-ex-4")
+def check_ch8_ex4(answer):
     """Exercise ch8-ex-4: the smallest forget bias of the grid with median norm > 1e-8 at lag 300."""
-    label = "ch8-ex-4"
-
-    def body():
-        b = _number(answer, "the forget bias (a number)")
-        medians = _ch8_medians()
-        ref = float(CH8_GRID[int(np.argmax(medians > CH8_EPS))])
-        if abs(b - ref) < 1e-9:
-            return ""
-        estimate = -math.log(math.expm1(-math.log(CH8_EPS) / CH8_LAG))
-        if abs(b - estimate) < 0.06:
-            raise _Wrong("that is the constant-gate estimate of exercise 1; the exercise asks "
-                         "what the measured networks need.")
-        idx = [i for i, s in enumerate(CH8_GRID) if abs(b - s) < 1e-9]
-        if not idx:
-            raise _Wrong(f"your b_f = {_fmt(b)} is not a point of the grid 0, 0.25, …, 3.")
-        median = float(medians[idx[0]])
-        if median <= CH8_EPS:
-            raise _Wrong(f"at b_f = {_fmt(b)} the median gradient norm at lag 300 is {median:.0e}, "
-                         "not above 1e-8.")
-        raise _Wrong(f"at b_f = {_fmt(b)} the median norm at lag 300 is above 1e-8, but a smaller "
-                     "bias of the grid already gets there: the exercise asks for the smallest.")
-
-    return _run(label, body)
+    b = _number(answer, "the forget bias (a number)")
+    medians = _ch8_medians()
+    ref = float(CH8_GRID[int(np.argmax(medians > CH8_EPS))])
+    if abs(b - ref) < 1e-9:
+        return ""
+    estimate = -math.log(math.expm1(-math.log(CH8_EPS) / CH8_LAG))
+    if abs(b - estimate) < 0.06:
+        raise _Wrong("that is the constant-gate estimate of exercise 1; the exercise asks "
+                     "what the measured networks need.")
+    idx = [i for i, s in enumerate(CH8_GRID) if abs(b - s) < 1e-9]
+    if not idx:
+        raise _Wrong(f"your b_f = {_fmt(b)} is not a point of the grid 0, 0.25, …, 3.")
+    median = float(medians[idx[0]])
+    if median <= CH8_EPS:
+        raise _Wrong(f"at b_f = {_fmt(b)} the median gradient norm at lag 300 is {median:.0e}, "
+                     "not above 1e-8.")
+    raise _Wrong(f"at b_f = {_fmt(b)} the median norm at lag 300 is above 1e-8, but a smaller "
+                 "bias of the grid already gets there: the exercise asks for the smallest.")
 
 
 # --------------------------------------------------------------------------- chapter 9
@@ -1170,35 +1118,31 @@ def _ch9_horizon(forget_bias: float) -> float:
     return math.log(CH9_EPS) / math.log(float(sigmoid(forget_bias)))
 
 
-def check_ch9_ex1(answer) -> bool:
+@_checker("ch9-ex-1")
+def check_ch9_ex1(answer):
     """Exercise ch9-ex-1 (a): the first lag k with σ(b_f)^k < 1e-3, for b_f = 2 and b_f = 5."""
-    label = "ch9-ex-1"
-
-    def body():
-        got = _array(answer, (2,), "the 2 lags", "forget biases 2 and 5")
-        real = np.array([_ch9_horizon(b) for b in CH9_BIASES])
-        whole = got == np.ceil(real)
-        exact = np.isclose(got, real, rtol=1e-3, atol=0)
-        if whole.all():
-            return ""
-        if (whole | exact).all():
-            return "(The exact ratio; the first whole lag is its ceiling.)"
-        down = _rounded_down(got, whole | exact, real, CH9_BIASES)
-        if len(down) == len(CH9_BIASES):
-            raise _Wrong("at those lags σ(b_f)^k is still just above 1e-3: the first lag below "
-                         "it is one step later.")
-        if down:
-            raise _Wrong(f"your lag for b_f = {_listing(down)} is rounded down: at that lag "
-                         "σ(b_f)^k is still just above 1e-3, and the first lag below it is one "
-                         "step later.")
-        if _close(got, -math.log(CH9_EPS) * np.exp(CH9_BIASES), 2e-2):
-            raise _Wrong("that is the large-b_f approximation e^{b_f} · ln 1000; it is close for "
-                         "b_f = 5 but not for b_f = 2. Use ln σ(b_f) itself.")
-        if _close(got, real / math.log(10), 1e-2) or _close(got, real * math.log(10), 1e-2):
-            raise _Wrong("your values are off by a factor ln 10: take both logarithms in the same base.")
-        raise _Wrong("the lags do not match: solve σ(b_f)^k < 10^-3 for k with logarithms.")
-
-    return _run(label, body)
+    got = _array(answer, (2,), "the 2 lags", "forget biases 2 and 5")
+    real = np.array([_ch9_horizon(b) for b in CH9_BIASES])
+    whole = got == np.ceil(real)
+    exact = np.isclose(got, real, rtol=1e-3, atol=0)
+    if whole.all():
+        return ""
+    if (whole | exact).all():
+        return "(The exact ratio; the first whole lag is its ceiling.)"
+    down = _rounded_down(got, whole | exact, real, CH9_BIASES)
+    if len(down) == len(CH9_BIASES):
+        raise _Wrong("at those lags σ(b_f)^k is still just above 1e-3: the first lag below "
+                     "it is one step later.")
+    if down:
+        raise _Wrong(f"your lag for b_f = {_listing(down)} is rounded down: at that lag "
+                     "σ(b_f)^k is still just above 1e-3, and the first lag below it is one "
+                     "step later.")
+    if _close(got, -math.log(CH9_EPS) * np.exp(CH9_BIASES), 2e-2):
+        raise _Wrong("that is the large-b_f approximation e^{b_f} · ln 1000; it is close for "
+                     "b_f = 5 but not for b_f = 2. Use ln σ(b_f) itself.")
+    if _close(got, real / math.log(10), 1e-2) or _close(got, real * math.log(10), 1e-2):
+        raise _Wrong("your values are off by a factor ln 10: take both logarithms in the same base.")
+    raise _Wrong("the lags do not match: solve σ(b_f)^k < 10^-3 for k with logarithms.")
 
 
 @functools.lru_cache(maxsize=None)
@@ -1207,22 +1151,18 @@ def _ch9_ex2_reference() -> tuple[int, int]:
                  for clip in (1.0, None))
 
 
-def check_ch9_ex2(answer) -> bool:
+@_checker("ch9-ex-2")
+def check_ch9_ex2(answer):
     """Exercise ch9-ex-2: (steps with clipping at 1, steps without clipping), LSTM b_f = 3,
     lag 70, seed 0."""
-    label = "ch9-ex-2"
-
-    def body():
-        got = _array(answer, (2,), "the 2 step counts", "with clipping, without clipping")
-        ref = np.array(_ch9_ex2_reference(), dtype=float)
-        if np.array_equal(got, ref):
-            return ""
-        if np.array_equal(got, ref[::-1]):
-            raise _Wrong("the two counts are swapped: first with clipping at 1, then with clip=None.")
-        raise _Wrong("at least one count differs: train with seed=0 and the default settings "
-                     "otherwise, and give History.steps.")
-
-    return _run(label, body)
+    got = _array(answer, (2,), "the 2 step counts", "with clipping, without clipping")
+    ref = np.array(_ch9_ex2_reference(), dtype=float)
+    if np.array_equal(got, ref):
+        return ""
+    if np.array_equal(got, ref[::-1]):
+        raise _Wrong("the two counts are swapped: first with clipping at 1, then with clip=None.")
+    raise _Wrong("at least one count differs: train with seed=0 and the default settings "
+                 "otherwise, and give History.steps.")
 
 
 @functools.lru_cache(maxsize=None)
@@ -1231,42 +1171,26 @@ def _ch9_ex3_weights() -> np.ndarray:
     return h.params.core.W_rec
 
 
-def check_ch9_ex3(answer) -> bool:
+@_checker("ch9-ex-3")
+def check_ch9_ex3(answer):
     """Exercise ch9-ex-3: the largest modulus of an eigenvalue of the trained W_rec (tanh RNN,
     lag 50, seed 0, no noise)."""
-    label = "ch9-ex-3"
-
-    def body():
-        x = _number(answer, "the largest eigenvalue modulus (a number)")
-        W = _ch9_ex3_weights()
-        eig = np.linalg.eigvals(W)
-        ref = float(np.abs(eig).max())
-        if math.isclose(x, ref, rel_tol=1e-3):
-            return ""
-        if math.isclose(x, float(np.linalg.norm(W, 2)), rel_tol=1e-3):
-            raise _Wrong("that is the largest singular value ‖W_rec‖₂; the exercise asks for the "
-                         "largest modulus |λ| of an eigenvalue.")
-        if math.isclose(abs(x), abs(float(eig[np.argmax(np.abs(eig))].real)), rel_tol=1e-3):
-            raise _Wrong("that is the real part of the eigenvalue; take its modulus |λ|.")
-        raise _Wrong("the value differs: train with noise=0.0 and seed=0, then take "
-                     "max |np.linalg.eigvals(W_rec)| of the trained parameters.")
-
-    return _run(label, body)
+    x = _number(answer, "the largest eigenvalue modulus (a number)")
+    W = _ch9_ex3_weights()
+    eig = np.linalg.eigvals(W)
+    ref = float(np.abs(eig).max())
+    if math.isclose(x, ref, rel_tol=1e-3):
+        return ""
+    if math.isclose(x, float(np.linalg.norm(W, 2)), rel_tol=1e-3):
+        raise _Wrong("that is the largest singular value ‖W_rec‖₂; the exercise asks for the "
+                     "largest modulus |λ| of an eigenvalue.")
+    if math.isclose(abs(x), abs(float(eig[np.argmax(np.abs(eig))].real)), rel_tol=1e-3):
+        raise _Wrong("that is the real part of the eigenvalue; take its modulus |λ|.")
+    raise _Wrong("the value differs: train with noise=0.0 and seed=0, then take "
+                 "max |np.linalg.eigvals(W_rec)| of the trained parameters.")
 
 
 # --------------------------------------------------------------------------- dispatch
-
-CHECKS: dict[str, Callable] = {
-    "ch1-ex-3": check_ch1_ex3, "ch1-ex-4": check_ch1_ex4,
-    "ch2-ex-3": check_ch2_ex3, "ch2-ex-4": check_ch2_ex4,
-    "ch3-ex-2": check_ch3_ex2, "ch3-ex-3": check_ch3_ex3,
-    "ch4-ex-3": check_ch4_ex3, "ch4-ex-4": check_ch4_ex4,
-    "ch5-ex-2": check_ch5_ex2, "ch5-ex-3": check_ch5_ex3,
-    "ch6-ex-3": check_ch6_ex3, "ch6-ex-4": check_ch6_ex4,
-    "ch7-ex-3": check_ch7_ex3, "ch7-ex-4": check_ch7_ex4,
-    "ch8-ex-1": check_ch8_ex1, "ch8-ex-3": check_ch8_ex3, "ch8-ex-4": check_ch8_ex4,
-    "ch9-ex-1": check_ch9_ex1, "ch9-ex-2": check_ch9_ex2, "ch9-ex-3": check_ch9_ex3,
-}
 
 
 def labels() -> list[str]:

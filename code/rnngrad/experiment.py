@@ -109,7 +109,7 @@ def sweep_jobs(config: SweepConfig) -> list[Job]:
 
 
 @dataclass(frozen=True)
-class RunCurves:
+class RunCurves(_train._RunRecord):
     """A run's curves, at full resolution (``block`` = 1) or averaged over blocks of steps.
 
     ``steps[k]`` is the last step of block k; ``loss``, ``accuracy``, ``grad_norm`` are block
@@ -117,19 +117,7 @@ class RunCurves:
     step ``probe_steps[p]``.
     """
 
-    task: str
-    model: str
-    lag: int
-    seed: int
     steps: np.ndarray
-    loss: np.ndarray
-    accuracy: np.ndarray
-    grad_norm: np.ndarray
-    eval_steps: np.ndarray
-    eval_accuracy: np.ndarray
-    probe_steps: np.ndarray
-    state_grad: np.ndarray
-    final_accuracy: float
     solved: bool
 
     @property
@@ -153,16 +141,10 @@ def curves_from_history(history: _train.History, block: int = 1) -> RunCurves:
         raise ValueError(f"history must be a train.History, got {type(history).__name__}")
     block = as_positive_int(block, "block")
     n = history.steps
-    ends = np.minimum(np.arange(block, n + block, block), n)
-    return RunCurves(
-        task=history.task, model=history.model, lag=history.lag, seed=history.seed,
-        steps=ends, loss=_block_means(history.loss, block),
-        accuracy=_block_means(history.accuracy, block),
-        grad_norm=_block_means(history.grad_norm, block), eval_steps=history.eval_steps,
-        eval_accuracy=history.eval_accuracy, probe_steps=history.probe_steps,
-        state_grad=history.state_grad, final_accuracy=history.final_accuracy,
-        solved=history.solved,
-    )
+    shared = {f.name: getattr(history, f.name) for f in dataclasses.fields(_train._RunRecord)}
+    means = {name: _block_means(shared[name], block) for name in ("loss", "accuracy", "grad_norm")}
+    return RunCurves(**{**shared, **means}, steps=np.minimum(np.arange(block, n + block, block), n),
+                     solved=history.solved)
 
 
 def run_job(job: Job, config: SweepConfig) -> tuple[dict, RunCurves]:
@@ -419,9 +401,6 @@ class CurveStore:
         with np.load(npz_path) as data:
             self._data = {k: data[k] for k in data.files}
         self._index = {str(k): i for i, k in enumerate(self._data["key"])}
-
-    def keys(self) -> list[str]:
-        return list(self._index)
 
     def get(self, task: str, model: str, lag: int, seed: int) -> RunCurves | None:
         """The run's curves, or None when the sweep has no such run."""

@@ -6,6 +6,8 @@ LSTM there are two products to compare:
 * ``path="full"``: the true ∂c_{T-1}/∂c_{T-1-k}, the c-block of the product of full state
   Jacobians ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}) (every path, including through the output gate);
 * ``path="cell"``: the source's product Π (A_t + B_t + C_t + D_t) of eq. (6).
+
+The seeded random networks whose curves the chapters plot are drawn in ``lag_curves``.
 """
 
 from __future__ import annotations
@@ -16,22 +18,29 @@ import numpy as np
 
 from . import lstm as _lstm
 from . import rnn as _rnn
-from ._checks import as_array, as_positive_int
+from ._checks import as_array
 from ._linalg import frobenius_norms, largest_abs, unscaled
-from .activations import GAMMA
 
-__all__ = ["step_jacobians", "jacobian_products", "lag_jacobians", "gradient_norm_vs_lag", "bptt_terms",
-           "step_contribution_norms", "LagCurve", "rnn_lag_curve", "norm_at_lag_sweep",
-           "lstm_lag_curve", "random_lstm_trace", "cell_term_norms", "CellPathGap",
-           "cell_path_gap"]
+__all__ = ["step_jacobians", "jacobian_products", "gradient_norm_vs_lag", "step_contribution_norms",
+           "cell_term_norms", "CellPathGap", "cell_path_gap"]
 
 _NORMS = {"spectral": 2, "fro": "fro"}
 
 
-def _unbatched(trace, name="trace"):
+def _check_sequence(params, trace, path: str = "full") -> None:
+    """The checks of this module's public functions: ``path``, a model's parameters and a trace
+    of one sequence (not a batch) that matches them. The private helpers assume them done."""
+    if path not in ("full", "cell"):
+        raise ValueError(f"path must be 'full' or 'cell', got {path!r}")
+    if isinstance(params, _rnn.RNNParams):
+        _rnn._check_trace(params, trace)
+    elif isinstance(params, _lstm.LSTMParams):
+        _lstm._check_trace(params, trace)
+    else:
+        raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
     if trace.batched:
         raise ValueError(
-            f"{name} must come from a single sequence xs of shape (T, m), not a batch "
+            f"trace must come from a single sequence xs of shape (T, m), not a batch "
             f"(got xs of shape {trace.xs.shape})"
         )
 
@@ -42,19 +51,17 @@ def step_jacobians(params, trace, path: str = "full") -> np.ndarray:
     RNN: d = n, J_t = diag(act'(z_t)) W_rec. LSTM ``path="full"``: d = 2n, the state Jacobians
     [h; c]; ``path="cell"``: d = n, A_t + B_t + C_t + D_t.
     """
-    if path not in ("full", "cell"):
-        raise ValueError(f"path must be 'full' or 'cell', got {path!r}")
+    _check_sequence(params, trace, path)
+    return _step_jacobians(params, trace, path)
+
+
+def _step_jacobians(params, trace, path: str) -> np.ndarray:
+    """The stack of step_jacobians, for arguments already checked."""
     if isinstance(params, _rnn.RNNParams):
-        _rnn._check_trace(params, trace)
-        _unbatched(trace)
         return trace.dact[1:, :, None] * params.W_rec
-    if isinstance(params, _lstm.LSTMParams):
-        _lstm._check_trace(params, trace)
-        _unbatched(trace)
-        if path == "full":
-            return _lstm._state_jacobian_at(params, trace, slice(1, trace.T))
-        return sum(_lstm._cell_terms_at(params, trace, slice(1, trace.T), slice(0, trace.T - 1)))
-    raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
+    if path == "full":
+        return _lstm._state_jacobian_at(params, trace, slice(1, trace.T))
+    return sum(_lstm._cell_terms_at(params, trace, slice(1, trace.T), slice(0, trace.T - 1)))
 
 
 def _scaled_products(J: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,12 +108,20 @@ def jacobian_products(jacobians, start=None) -> np.ndarray:
 
 
 def _lag_jacobians_scaled(params, trace, path: str) -> tuple[np.ndarray, np.ndarray]:
-    """(M̂, exps) with ∂c_{T-1}/∂c_{T-1-k} = M̂_k · 2^exps[k]; see lag_jacobians."""
+    """(M̂, exps) with ∂c_{T-1}/∂c_{T-1-k} = M̂_k · 2^exps[k] for every lag k = 0 … T-1 (T, n, n).
+
+    RNN: the running products of eq. (2). LSTM, ``path``:
+
+    * 'full', the true total derivative: perturbing c_j also moves h_j = o_j ⊙ tanh(c_j), and
+      the perturbation then travels through every path of the state Jacobians,
+      ∂c_{T-1}/∂c_j = P[c, h] diag(o_j ⊙ tanh'(c_j)) + P[c, c] with P = ∂(h,c)_{T-1}/∂(h,c)_j
+      (at lag 1 this is exactly A+B+C+D);
+    * 'cell', the source's product of A+B+C+D over the steps, which drops the paths through
+      the output gates o_{j+1}, …, o_{T-2} (chapter 6).
+    """
     if isinstance(params, _lstm.LSTMParams) and path == "full":
-        _lstm._check_trace(params, trace)
-        _unbatched(trace)
         return _lstm_full_lag_scaled(params, trace)
-    J = step_jacobians(params, trace, path)
+    J = _step_jacobians(params, trace, path)
     return _scaled_products(J, np.eye(J.shape[-1]))
 
 
@@ -155,23 +170,6 @@ def _lstm_full_lag_scaled(params, trace) -> tuple[np.ndarray, np.ndarray]:
     return M, exps
 
 
-def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
-    """The matrices ∂c_{T-1}/∂c_{T-1-k} for every lag k = 0 … T-1: shape (T, n, n).
-
-    RNN: the running products of eq. (2). LSTM, ``path``:
-
-    * 'full', the true total derivative: perturbing c_j also moves h_j = o_j ⊙ tanh(c_j), and
-      the perturbation then travels through every path of the state Jacobians,
-      ∂c_{T-1}/∂c_j = P[c, h] diag(o_j ⊙ tanh'(c_j)) + P[c, c] with P = ∂(h,c)_{T-1}/∂(h,c)_j
-      (at lag 1 this is exactly A+B+C+D);
-    * 'cell', the source's product of A+B+C+D over the steps, which drops the paths through
-      the output gates o_{j+1}, …, o_{T-2} (chapter 6).
-
-    Entries beyond float64's range come out as inf or 0.
-    """
-    return _rescale(*_lag_jacobians_scaled(params, trace, path))
-
-
 def _matrix_norms(M: np.ndarray, norm: str) -> np.ndarray:
     """Norm of each matrix of a stack. 'spectral': σ_max = sqrt(λ_max(G)), G = M Mᵀ, about a
     fifth faster than an SVD and as accurate for σ_max (a few ulps). Squaring is safe while
@@ -202,26 +200,17 @@ def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "
     """‖∂c_{T-1}/∂c_{T-1-k}‖ for every lag k = 0 … T-1, by running products (not T backward passes).
 
     ``norm`` is 'spectral' (the largest singular value; the norm of chapter 4's bound) or
-    'fro'; ``path`` (LSTM only) as in :func:`lag_jacobians`: 'full' (the true derivative) or
-    'cell' (the source's product of A+B+C+D). The products are kept scaled, so a norm is inf
-    or 0 only when the true value is beyond float64's range.
+    'fro'; ``path`` (LSTM only): 'full', the true total derivative (perturbing c_j also moves
+    h_j = o_j ⊙ tanh(c_j), and every path of the state Jacobians counts), or 'cell', the
+    source's product of A+B+C+D over the steps, which drops the paths through the output gates
+    (chapter 6). The products are kept scaled, so a norm is inf or 0 only when the true value
+    is beyond float64's range.
     """
     if norm not in _NORMS:
         raise ValueError(f"norm must be 'spectral' or 'fro', got {norm!r}")
+    _check_sequence(params, trace, path)
     M, exps = _lag_jacobians_scaled(params, trace, path)
     return _rescale(_matrix_norms(M, norm), exps)
-
-
-def bptt_terms(params, trace, dL_dh_or_dc, dL_dc=None):
-    """Per-time-step terms of the BPTT gradient (each field has a leading T axis); see
-    ``rnn.bptt_terms`` and ``lstm.bptt_terms``. Their sum over t is the full gradient."""
-    if isinstance(params, _rnn.RNNParams):
-        if dL_dc is not None:
-            raise ValueError("dL_dc is only for the LSTM; for the RNN pass dL_dc as the third argument")
-        return _rnn.bptt_terms(params, trace, dL_dh_or_dc)
-    if isinstance(params, _lstm.LSTMParams):
-        return _lstm.bptt_terms(params, trace, dL_dh_or_dc, dL_dc)
-    raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
 
 
 def step_contribution_norms(terms) -> np.ndarray:
@@ -236,86 +225,11 @@ def step_contribution_norms(terms) -> np.ndarray:
     elif isinstance(terms, _lstm.LSTMGrads):
         mats = [terms.W_f, terms.W_i, terms.W_c, terms.W_o]
     else:
-        raise ValueError(f"terms must come from bptt_terms, got {type(terms).__name__}")
+        raise ValueError(f"terms must come from rnn.bptt_terms or lstm.bptt_terms, "
+                         f"got {type(terms).__name__}")
     if mats[0].ndim != 3:
         raise ValueError("terms must have a leading time axis (use bptt_terms, not backward)")
     return frobenius_norms(np.concatenate([M.reshape(M.shape[0], -1) for M in mats], axis=1))
-
-
-@dataclass(frozen=True)
-class LagCurve:
-    """A gradient-norm-vs-lag curve with its theoretical bound (chapter 4 and the explorers)."""
-
-    lags: np.ndarray
-    norms: np.ndarray
-    bound: np.ndarray
-    label: str
-
-
-def rnn_lag_curve(*, n: int = 16, T: int = 60, scale: float = 1.0, activation: str = "sigmoid",
-                  seed: int = 0, input_scale: float = 1.0) -> LagCurve:
-    """‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a random RNN with ‖W_rec‖₂ = ``scale`` on random inputs.
-
-    The bound is (γ · scale)^k with γ = sup act' (1/4 for the sigmoid, 1 for tanh): each step
-    Jacobian diag(act'(z_t)) W_rec has norm at most γ‖W_rec‖₂. Deterministic given ``seed``.
-    """
-    T = as_positive_int(T, "T", minimum=2)
-    rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
-    params = _rnn.init(n, 1, rng=rng, scale=scale, input_scale=input_scale, activation=activation)
-    trace = _rnn.forward(params, rng.standard_normal((T, 1)))
-    lags = np.arange(T)
-    with np.errstate(over="ignore"):
-        bound = (GAMMA[activation] * scale) ** lags.astype(float)
-    return LagCurve(lags, gradient_norm_vs_lag(params, trace), bound,
-                    f"{activation} RNN, ‖W_rec‖₂ = {scale:g}")
-
-
-def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "sigmoid",
-                      seeds=range(5)) -> np.ndarray:
-    """‖∂c_{T-1}/∂c_{T-1-lag}‖₂ for random RNNs with ‖W_rec‖₂ = each of ``scales`` (chapter 4).
-
-    Returns an array (len(scales), len(seeds)); entry [i, j] uses ``rnn_lag_curve`` with
-    T = lag + 1, scale = scales[i], seed = seeds[j]. Used to sweep across the threshold 1/γ.
-    """
-    scales = as_array(scales, "scales", (None,))
-    lag = as_positive_int(lag, "lag")
-    seeds = [as_positive_int(s, "seeds", minimum=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
-    return np.array([[rnn_lag_curve(n=n, T=lag + 1, scale=float(s), activation=activation,
-                                    seed=seed).norms[-1] for seed in seeds] for s in scales])
-
-
-def lstm_lag_curve(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
-                   weight_scale: float = 1.0, seed: int = 0, path: str = "full") -> LagCurve:
-    """‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a random LSTM (``lstm.init``) on random inputs (chapters 6–8).
-
-    ``path`` as in :func:`gradient_norm_vs_lag`. There is no simple a-priori bound for the
-    LSTM, so ``bound`` is None. Deterministic given ``seed``; the inputs are the same draw as
-    in :func:`rnn_lag_curve` with the same seed and T only if the parameter draws match in size.
-    """
-    params, trace = random_lstm_trace(n=n, T=T, forget_bias=forget_bias,
-                                      weight_scale=weight_scale, seed=seed)
-    return LagCurve(np.arange(T), gradient_norm_vs_lag(params, trace, path=path), None,
-                    f"LSTM, forget bias {forget_bias:g}")
-
-
-def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
-                      weight_scale: float = 1.0, seed: int = 0):
-    """(params, trace) of a random LSTM (``lstm.init``, one input) on T standard-normal inputs.
-
-    Weights and inputs come from two independent streams spawned from ``seed``: the weights do
-    not depend on T, and the inputs do not depend on the forget bias or the weight scale (a
-    longer sequence extends a shorter one), so an explorer that moves one slider changes
-    only what that slider names.
-    """
-    n = as_positive_int(n, "n")
-    T = as_positive_int(T, "T", minimum=2)
-    w_seq, x_seq = np.random.SeedSequence(as_positive_int(seed, "seed", minimum=0)).spawn(2)
-    xs = np.random.default_rng(x_seq).standard_normal((T, 1))
-    params = _lstm.init(n, 1, rng=np.random.default_rng(w_seq), forget_bias=forget_bias,
-                        weight_scale=weight_scale)
-    return params, _lstm.forward(params, xs)
 
 
 def cell_term_norms(params, trace) -> np.ndarray:
@@ -325,12 +239,11 @@ def cell_term_norms(params, trace) -> np.ndarray:
     """
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
-    _lstm._check_trace(params, trace)
-    _unbatched(trace)
+    _check_sequence(params, trace)
     if trace.T < 2:
         raise ValueError("trace must have at least T = 2 steps (eq. 6 starts at t = 1)")
-    terms = np.stack([np.stack(_lstm.cell_jacobian_terms(params, trace, t))
-                      for t in range(1, trace.T)])                      # (T-1, 4, n, n)
+    terms = np.stack(_lstm._cell_terms_at(params, trace, slice(1, trace.T), slice(0, trace.T - 1)),
+                     axis=1)                                            # (T-1, 4, n, n)
     return np.linalg.svd(terms, compute_uv=False)[..., 0]
 
 
@@ -348,6 +261,7 @@ def cell_path_gap(params, trace) -> CellPathGap:
     """How much the source's product of eq. (6) terms misses of the true cell-state derivative."""
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
+    _check_sequence(params, trace)
     full, ef = _lag_jacobians_scaled(params, trace, "full")
     cell, ec = _lag_jacobians_scaled(params, trace, "cell")
     fn_hat, cn_hat = _matrix_norms(full, "spectral"), _matrix_norms(cell, "spectral")

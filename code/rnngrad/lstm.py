@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_array, as_positive_int, as_real, as_rng, as_sequence, as_state, as_time_index
+from ._trace import Trace, check_pair, previous
 
 __all__ = ["LSTMParams", "LSTMTrace", "LSTMGrads", "init", "forward", "backward",
            "cell_jacobian_terms", "state_jacobian", "bptt_terms"]
@@ -97,7 +98,7 @@ class LSTMGrads:
 
 
 @dataclass(frozen=True)
-class LSTMTrace:
+class LSTMTrace(Trace):
     """The forward pass: inputs, initial states, h, c, the gates f, i, c̃, o and tanh(c)."""
 
     xs: np.ndarray
@@ -112,22 +113,9 @@ class LSTMTrace:
     tanh_c: np.ndarray = field(repr=False)
 
     @property
-    def T(self) -> int:
-        return self.xs.shape[0]
-
-    @property
-    def batched(self) -> bool:
-        return self.xs.ndim == 3
-
-    @property
     def h_prev(self) -> np.ndarray:
         """h_{t-1} for t = 0 … T-1 (h0 first): shape of ``h``."""
-        return np.concatenate([self.h0[None], self.h[:-1]], axis=0)
-
-    @property
-    def c_prev(self) -> np.ndarray:
-        """c_{t-1} for t = 0 … T-1 (c0 first): shape of ``c``."""
-        return np.concatenate([self.c0[None], self.c[:-1]], axis=0)
+        return previous(self.h0, self.h)
 
 
 def init(n: int, m: int, *, rng: np.random.Generator, forget_bias: float = 1.0,
@@ -213,15 +201,7 @@ def forward(params: LSTMParams, xs, h0=None, c0=None) -> LSTMTrace:
 
 
 def _check_trace(params: LSTMParams, trace: LSTMTrace) -> None:
-    if not isinstance(params, LSTMParams):
-        raise ValueError(f"params must be an LSTMParams, got {type(params).__name__}")
-    if not isinstance(trace, LSTMTrace):
-        raise ValueError(f"trace must be an LSTMTrace from lstm.forward, got {type(trace).__name__}")
-    if trace.c.shape[-1] != params.n or trace.xs.shape[-1] != params.m:
-        raise ValueError(
-            f"trace (n={trace.c.shape[-1]}, m={trace.xs.shape[-1]}) does not match params "
-            f"(n={params.n}, m={params.m})"
-        )
+    check_pair(params, trace, LSTMParams, LSTMTrace, "lstm.forward")
 
 
 def _check_backward_args(params, trace, dL_dh, dL_dc):

@@ -492,7 +492,7 @@ def _survival_log_line(ax, x, y, label: str, **kw):
 
 def plot_lag_comparison(curves, ax=None, *, show_bounds: bool = False, xlabel: str | None = None,
                         ylabel: str | None = None):
-    """Several gradient-norm-vs-lag curves (``gradients.LagCurve``) on one log axis (chapters 7, 8).
+    """Several gradient-norm-vs-lag curves (``lag_curves.LagCurve``) on one log axis (chapters 7, 8).
 
     Each curve is a solid line; with ``show_bounds`` a curve's bound (if it has one) is drawn
     dashed in the same colour. Values off the log scale (underflow to 0, overflow to inf) are

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_array, as_positive_int, as_real, as_rng, as_sequence, as_state, as_time_index
+from ._trace import Trace, check_pair
 from .activations import activation as _activation
 from .activations import check_activation, derivative_from_output
 
@@ -68,26 +69,13 @@ class RNNGrads:
 
 
 @dataclass(frozen=True)
-class RNNTrace:
+class RNNTrace(Trace):
     """Everything the forward pass computed: inputs, initial state, states c and act'(z)."""
 
     xs: np.ndarray
     c0: np.ndarray
     c: np.ndarray
     dact: np.ndarray = field(repr=False)
-
-    @property
-    def T(self) -> int:
-        return self.xs.shape[0]
-
-    @property
-    def batched(self) -> bool:
-        return self.xs.ndim == 3
-
-    @property
-    def c_prev(self) -> np.ndarray:
-        """States c_{t-1} for t = 0 … T-1 (c0 first): shape of ``c``."""
-        return np.concatenate([self.c0[None], self.c[:-1]], axis=0)
 
 
 def init(n: int, m: int, *, rng: np.random.Generator, scale: float = 1.0,
@@ -131,21 +119,16 @@ def forward(params: RNNParams, xs, c0=None) -> RNNTrace:
 
 
 def _check_trace(params: RNNParams, trace: RNNTrace) -> None:
-    if not isinstance(params, RNNParams):
-        raise ValueError(f"params must be an RNNParams, got {type(params).__name__}")
-    if not isinstance(trace, RNNTrace):
-        raise ValueError(f"trace must be an RNNTrace from rnn.forward, got {type(trace).__name__}")
-    if trace.c.shape[-1] != params.n or trace.xs.shape[-1] != params.m:
-        raise ValueError(
-            f"trace (n={trace.c.shape[-1]}, m={trace.xs.shape[-1]}) does not match params "
-            f"(n={params.n}, m={params.m})"
-        )
+    check_pair(params, trace, RNNParams, RNNTrace, "rnn.forward")
+
+
+def _check_backward_args(params, trace, dL_dc) -> np.ndarray:
+    _check_trace(params, trace)
+    return as_array(dL_dc, "dL_dc", trace.c.shape)
 
 
 def _backprop_dz(params: RNNParams, trace: RNNTrace, dL_dc) -> tuple[np.ndarray, np.ndarray]:
     """δ_t = ∂L/∂z_t for every t (the pre-activation gradients), and ∂L/∂c0."""
-    _check_trace(params, trace)
-    dL_dc = as_array(dL_dc, "dL_dc", trace.c.shape)
     dz = np.empty_like(dL_dc)
     carry = np.zeros(trace.c.shape[1:])
     W = params.W_rec
@@ -162,6 +145,7 @@ def backward(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
     the last state). Summing over all paths, ∂L/∂W = Σ_t δ_t ⊗ [c_{t-1}, x_t], with
     δ_t = act'(z_t) ⊙ (∂⁺L/∂c_t + W_recᵀ δ_{t+1}). For a batch, gradients are summed over it.
     """
+    dL_dc = _check_backward_args(params, trace, dL_dc)
     dz, dc0 = _backprop_dz(params, trace, dL_dc)
     axes = tuple(range(dz.ndim - 1))
     flat = dz.reshape(-1, params.n)
@@ -180,6 +164,7 @@ def bptt_terms(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
     the gradient that enters through time step j. Their sum over j is ``backward``.
     ``c0`` holds ∂L/∂c0 (there is one, not one per step).
     """
+    dL_dc = _check_backward_args(params, trace, dL_dc)
     dz, dc0 = _backprop_dz(params, trace, dL_dc)
     spec = "tbi,tbj->tij" if trace.batched else "ti,tj->tij"
     b_axes = (1,) if trace.batched else ()

@@ -1,21 +1,25 @@
-"""Why the LSTM's gradient survives, and where it still fails (chapters 7 and 8).
+"""Chapters 7–8: how far back the LSTM's gradient survives (against the RNN's), and where it fails.
 
 The LSTM's cell-state derivative (the source's eq. 6, chapter 6) is a sum of four n × n
 matrices, ∂c_t/∂c_{t-1} = A_t + B_t + C_t + D_t with B_t = diag(f_t). This module measures
 what the product of such factors does over many steps:
 
-* :func:`rnn_vs_lstm`: ‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a sigmoid RNN, a tanh RNN and an LSTM that
-  share their weights and inputs (chapter 7);
-* :func:`forget_paths`: the true product beside the forget-gate path alone,
-  ‖Π_t B_t‖₂ = max_i Π_t f_{t,i}, its bound Π_t max_i f_{t,i}, and f̄^k (chapters 7, 8);
+* :func:`rnn_vs_lstm`, :func:`last_step_contributions`, :func:`rate_vs_weight_scale`:
+  ‖∂c_{T-1}/∂c_{T-1-k}‖₂, each step's term of the recurrent-weight gradient and the decay
+  factor per step, for a sigmoid RNN, a tanh RNN and an LSTM that share their weights and
+  inputs (chapter 7);
+* :func:`forget_paths`, :func:`forget_path_norms`, :func:`forget_survival`: the true product
+  beside the forget-gate path alone, ‖Π_t B_t‖₂ = max_i Π_t f_{t,i}, its bound
+  Π_t max_i f_{t,i}, and f̄^k (chapters 7, 8);
 * :func:`cell_term_sizes`: the spectral norms of A_t, B_t, C_t, D_t and of their sum;
-* :func:`balancing_curve`: the source's "0.1 + 0.7 + 0.1 + 0.1 = 1" example as matrices;
+* :func:`balancing_example`, :func:`balancing_curve`: the source's "0.1 + 0.7 + 0.1 + 0.1 = 1"
+  example as matrices;
 * :func:`forget_bias_sweep`, :func:`vanishing_lag`, :func:`decay_rate`: how long the
   gradient survives as a function of the forget-gate bias (chapter 8);
 * :func:`lstm_last_step_gradient`, :func:`state_jacobian_radii`: exploding LSTM gradients
   and norm clipping (chapter 8).
 
-Every random draw is made from ``np.random.default_rng(seed)``: results are reproducible.
+Every random draw is seeded by a ``seed`` argument: results are reproducible.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import gradients as _gradients
+from . import lag_curves as _lag_curves
 from . import lstm as _lstm
 from . import rnn as _rnn
-from ._checks import as_array, as_positive_int, as_real
+from ._checks import as_array, as_positive_int, as_real, as_seeds
 from .activations import GAMMA
 
 __all__ = ["rnn_vs_lstm", "ForgetPaths", "forget_path_norms", "forget_paths",
@@ -70,16 +75,16 @@ def rnn_vs_lstm(*, n: int = 16, T: int = 100, forget_bias: float = 1.0,
                 weight_scale: float = 1.0, seed: int = 0) -> list:
     """Gradient norm vs lag, ‖∂c_{T-1}/∂c_{T-1-k}‖₂ for k = 0 … T-1, for three networks (chapter 7).
 
-    One random LSTM from :func:`gradients.random_lstm_trace` and two simple RNNs (sigmoid and tanh) whose weights
+    One random LSTM from :func:`lag_curves.random_lstm_trace` and two simple RNNs (sigmoid and tanh) whose weights
     are that LSTM's candidate weights, W = [U_c | V_c] (n × (n+1), entries N(0, s²/(n+1)) with
     s = ``weight_scale``: the usual 1/fan-in initialization), on the same inputs xs (T, 1).
     For the RNNs c is the state and the step Jacobian is diag(φ'(z_t)) W_rec (eq. 2); for the
     LSTM c is the cell state and the norm is that of the true total derivative (every path,
-    ``gradients.lag_jacobians`` with ``path='full'``: perturbing c_j also moves h_j).
-    Returns a list of three ``gradients.LagCurve``: sigmoid RNN, tanh RNN (each with the bound
+    ``gradients.gradient_norm_vs_lag`` with ``path='full'``: perturbing c_j also moves h_j).
+    Returns a list of three ``lag_curves.LagCurve``: sigmoid RNN, tanh RNN (each with the bound
     (γ‖W_rec‖₂)^k) and the LSTM (bound None).
     """
-    params, trace = _gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
+    params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
     curves = []
     lags = np.arange(trace.T)
@@ -88,9 +93,9 @@ def rnn_vs_lstm(*, n: int = 16, T: int = 100, forget_bias: float = 1.0,
         tr = _rnn.forward(p, trace.xs)
         with np.errstate(over="ignore", under="ignore"):
             bound = (GAMMA[act] * np.linalg.norm(p.W_rec, 2)) ** lags.astype(float)
-        curves.append(_gradients.LagCurve(lags, _gradients.gradient_norm_vs_lag(p, tr), bound,
+        curves.append(_lag_curves.LagCurve(lags, _gradients.gradient_norm_vs_lag(p, tr), bound,
                                           f"{act} RNN"))
-    curves.append(_gradients.LagCurve(lags, _gradients.gradient_norm_vs_lag(params, trace), None,
+    curves.append(_lag_curves.LagCurve(lags, _gradients.gradient_norm_vs_lag(params, trace), None,
                                       f"LSTM, forget bias {forget_bias:g}"))
     return curves
 
@@ -126,7 +131,7 @@ class ForgetPaths:
     All arrays have shape (T,), indexed by the lag k = 0 … T-1:
 
     * ``full``: ‖∂c_{T-1}/∂c_{T-1-k}‖₂, the true total derivative (every path, including
-      through h_j = o_j ⊙ tanh(c_j) and the output gates; ``gradients.lag_jacobians``);
+      through h_j = o_j ⊙ tanh(c_j) and the output gates; ``gradients.gradient_norm_vs_lag``);
     * ``cell``: ‖Π (A_t + B_t + C_t + D_t)‖₂, the source's product of eq. (6);
     * ``b_path``: ‖Π B_t‖₂ = max_i Π f_{t,i}, the forget-gate path alone;
     * ``b_bound``: Π_t max_i f_{t,i} ≥ ``b_path``.
@@ -174,8 +179,8 @@ def forget_paths(params, trace, *, lag: int | None = None, label: str = "LSTM") 
 
 def forget_survival(*, forget_bias: float = 1.0, lag: int = 100, n: int = 16, T: int = 301,
                     weight_scale: float = 1.0, seed: int = 0) -> ForgetPaths:
-    """:func:`forget_paths` for a random LSTM from :func:`gradients.random_lstm_trace`, highlighting ``lag`` (chapter 8)."""
-    params, trace = _gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
+    """:func:`forget_paths` for a random LSTM from :func:`lag_curves.random_lstm_trace`, highlighting ``lag`` (chapter 8)."""
+    params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
     return forget_paths(params, trace, lag=lag,
                         label=f"LSTM, forget bias {forget_bias:g}, weight scale {weight_scale:g}")
@@ -259,7 +264,7 @@ def balancing_example(kind: str, *, n: int = 8, seed: int = 0) -> BalancingExamp
 
 def balancing_curve(example: BalancingExample, K: int = 50):
     """‖(A + B + C + D)^k‖₂ for k = 0 … K: the source's product Π_t (A_t + B_t + C_t + D_t)
-    with the same four terms at every step (chapter 7). Returns a ``gradients.LagCurve``
+    with the same four terms at every step (chapter 7). Returns a ``lag_curves.LagCurve``
     (bound None)."""
     if not isinstance(example, BalancingExample):
         raise ValueError(f"example must be a BalancingExample, got {type(example).__name__}")
@@ -269,7 +274,7 @@ def balancing_curve(example: BalancingExample, K: int = 50):
     norms = np.full(K + 1, np.inf)
     ok = np.all(np.isfinite(P), axis=(1, 2))
     norms[ok] = np.linalg.svd(P[ok], compute_uv=False)[:, 0]
-    return _gradients.LagCurve(np.arange(K + 1), norms, None, example.label)
+    return _lag_curves.LagCurve(np.arange(K + 1), norms, None, example.label)
 
 
 @dataclass(frozen=True)
@@ -295,9 +300,7 @@ def rate_vs_weight_scale(weight_scales, *, forget_bias: float = 1.0, n: int = 16
     weight_scales = as_array(weight_scales, "weight_scales", (None,))
     if weight_scales.size == 0:
         raise ValueError("weight_scales must hold at least one value")
-    seeds = tuple(_seed(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    seeds = as_seeds(seeds)
     rates = np.full((weight_scales.size, len(seeds), 3), np.nan)
     labels = ()
     for a, ws in enumerate(weight_scales):
@@ -323,10 +326,10 @@ def last_step_contributions(*, n: int = 16, T: int = 100, forget_bias: float = 1
     each network, ‖term_j‖_F against the lag k = T-1-j (RNN: the W_rec term; LSTM: the four
     h-blocks U_f, U_i, U_c, U_o together), for k = 0 … T-2. Step j = 0 is left out: its
     recurrent-weight term is δ_0 ⊗ (initial state) = 0 exactly, since the initial state is 0.
-    Returns a list of three ``gradients.LagCurve`` (bound None), in the order of
+    Returns a list of three ``lag_curves.LagCurve`` (bound None), in the order of
     :func:`rnn_vs_lstm`.
     """
-    params, trace = _gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
+    params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
     u = np.random.default_rng(_seed(seed) + 1).standard_normal(params.n)
     u /= np.linalg.norm(u)
@@ -339,14 +342,14 @@ def last_step_contributions(*, n: int = 16, T: int = 100, forget_bias: float = 1
         dL[-1] = u
         terms = _rnn.bptt_terms(p, tr, dL)
         norms = np.sqrt(np.einsum("tij,tij->t", terms.W_rec, terms.W_rec))
-        curves.append(_gradients.LagCurve(lags, norms[:0:-1], None, f"{act} RNN"))
+        curves.append(_lag_curves.LagCurve(lags, norms[:0:-1], None, f"{act} RNN"))
     dL = np.zeros(trace.h.shape)
     dL[-1] = u
     terms = _lstm.bptt_terms(params, trace, dL)
     k = params.n
     norms = np.sqrt(sum(np.einsum("tij,tij->t", M[:, :, :k], M[:, :, :k])
                         for M in (terms.W_f, terms.W_i, terms.W_c, terms.W_o)))
-    curves.append(_gradients.LagCurve(lags, norms[:0:-1], None,
+    curves.append(_lag_curves.LagCurve(lags, norms[:0:-1], None,
                                       f"LSTM, forget bias {forget_bias:g}"))
     return curves
 
@@ -412,7 +415,7 @@ class ForgetBiasSweep:
 def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
                       weight_scale: float = 1.0, seeds: Iterable[int] = range(5),
                       threshold: float = 1e-8) -> ForgetBiasSweep:
-    """For each forget bias and seed, a random LSTM (:func:`gradients.random_lstm_trace`) with T = max(lags) + 1:
+    """For each forget bias and seed, a random LSTM (:func:`lag_curves.random_lstm_trace`) with T = max(lags) + 1:
     the surviving gradient at ``lags``, the lag where it falls below ``threshold``, f̄ and the
     measured decay rate. See :class:`ForgetBiasSweep` (chapter 8)."""
     biases = as_array(biases, "biases", (None,))
@@ -421,9 +424,7 @@ def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
     lags = tuple(as_positive_int(k, "lags") for k in lags)
     if not lags:
         raise ValueError("lags must hold at least one lag")
-    seeds = tuple(_seed(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    seeds = as_seeds(seeds)
     threshold = as_real(threshold, "threshold")
     if threshold <= 0:
         raise ValueError(f"threshold must be > 0, got {threshold}")
@@ -434,7 +435,7 @@ def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
     idx = list(lags)
     for a, b in enumerate(biases):
         for s, seed in enumerate(seeds):
-            params, trace = _gradients.random_lstm_trace(n=n, T=T, forget_bias=float(b), weight_scale=weight_scale,
+            params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=float(b), weight_scale=weight_scale,
                                       seed=seed)
             paths = forget_paths(params, trace)
             norms[a, s] = paths.full[idx]

@@ -26,6 +26,13 @@ def sigmoid(z):
 _ACT = {"sigmoid": sigmoid, "tanh": sp.tanh}
 
 
+def _activation(name: str, argument: str = "activation"):
+    """The SymPy activation called ``name`` (ValueError naming ``argument`` if there is none)."""
+    if name not in _ACT:
+        raise ValueError(f"{argument} must be 'sigmoid' or 'tanh', got {name!r}")
+    return _ACT[name]
+
+
 @dataclass(frozen=True)
 class SymbolicCheck:
     """A derived expression, the expression it is compared with, and SymPy's verdict."""
@@ -57,10 +64,9 @@ def activation_derivative_bound(name: str = "sigmoid") -> tuple[sp.Basic, sp.Bas
 
     The maximum is γ of chapter 4: 1/4 for the sigmoid (at z = 0), 1 for tanh (at z = 0).
     """
-    if name not in _ACT:
-        raise ValueError(f"name must be 'sigmoid' or 'tanh', got {name!r}")
+    act = _activation(name, "name")
     z = sp.Symbol("z", real=True)
-    d = sp.simplify(sp.diff(_ACT[name](z), z))
+    d = sp.simplify(sp.diff(act(z), z))
     crit = [s for s in sp.solve(sp.diff(d, z), z) if s.is_real]
     # act' is positive, tends to 0 at ±∞ and has one critical point: that point is the max.
     if len(crit) != 1:
@@ -74,12 +80,10 @@ def eq2_scalar(activation: str = "sigmoid") -> SymbolicCheck:
 
     Claimed (as printed): act'(w_rec c_{t-1} + w_in x_t) · w_rec.
     """
-    if activation not in _ACT:
-        raise ValueError(f"activation must be 'sigmoid' or 'tanh', got {activation!r}")
+    act = _activation(activation)
     c, x, w_rec, w_in = sp.symbols("c_{t-1} x_t w_rec w_in", real=True)
     zz = sp.Symbol("z", real=True)
     z = w_rec * c + w_in * x
-    act = _ACT[activation]
     derived = sp.diff(act(z), c)
     act_prime = sp.diff(act(zz), zz).subs(zz, z)
     claimed = act_prime * w_rec
@@ -103,11 +107,9 @@ def eq2_matrix(n: int = 2, m: int = 1, activation: str = "sigmoid") -> dict[str,
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
-    if activation not in _ACT:
-        raise ValueError(f"activation must be 'sigmoid' or 'tanh', got {activation!r}")
+    act = _activation(activation)
     W_rec, W_in, c, x = _rnn_symbols(n, m)
     z = W_rec * c + W_in * x
-    act = _ACT[activation]
     zz = sp.Symbol("z", real=True)
     act_prime = sp.Lambda(zz, sp.diff(act(zz), zz))
     c_next = z.applyfunc(act)
@@ -124,10 +126,9 @@ def eq2_jacobian_function(n: int, m: int, activation: str = "sigmoid"):
     c_t = act(W_rec c_{t-1} + W_in x_t) (no bias): an independent check of ``rnn.step_jacobian``."""
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
-    if activation not in _ACT:
-        raise ValueError(f"activation must be 'sigmoid' or 'tanh', got {activation!r}")
+    act = _activation(activation)
     W_rec, W_in, c, x = _rnn_symbols(n, m)
-    J = (W_rec * c + W_in * x).applyfunc(_ACT[activation]).jacobian(c)
+    J = (W_rec * c + W_in * x).applyfunc(act).jacobian(c)
     f = sp.lambdify([list(W_rec), list(W_in), list(c), list(x)], J, modules="numpy")
 
     def jacobian(W_rec_, W_in_, c_prev_, x_):

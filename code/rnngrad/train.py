@@ -352,16 +352,9 @@ def adam_step(theta, grad, state: AdamState, *, lr: float = 1e-2, beta1: float =
 
 
 @dataclass(frozen=True)
-class History:
-    """What one training run did.
-
-    Per step (length ``steps``): the batch loss, the batch accuracy (measured before the update)
-    and the global gradient norm ‖∂L/∂θ‖₂ before clipping. Every ``eval_every`` steps: the
-    accuracy on a fixed validation set (``eval_steps``, ``eval_accuracy``). At ``probe_steps``
-    (and once more after the last update): mean_b ‖∂ℓ_b/∂c_t‖ for every t (``state_grad``,
-    shape (len(probe_steps), T)). ``final_accuracy`` is measured on fresh test sequences;
-    ``solved`` means final_accuracy >= ``threshold``.
-    """
+class _RunRecord:
+    """The fields ``History`` and ``experiment.RunCurves`` share: which run (task, model, lag,
+    seed), its curves (per step in a History, block means in RunCurves) and its test accuracy."""
 
     task: str
     model: str
@@ -375,6 +368,20 @@ class History:
     probe_steps: np.ndarray
     state_grad: np.ndarray
     final_accuracy: float
+
+
+@dataclass(frozen=True)
+class History(_RunRecord):
+    """What one training run did.
+
+    Per step (length ``steps``): the batch loss, the batch accuracy (measured before the update)
+    and the global gradient norm ‖∂L/∂θ‖₂ before clipping. Every ``eval_every`` steps: the
+    accuracy on a fixed validation set (``eval_steps``, ``eval_accuracy``). At ``probe_steps``
+    (and once more after the last update): mean_b ‖∂ℓ_b/∂c_t‖ for every t (``state_grad``,
+    shape (len(probe_steps), T)). ``final_accuracy`` is measured on fresh test sequences;
+    ``solved`` means final_accuracy >= ``threshold``.
+    """
+
     threshold: float
     wall_seconds: float
     params: Model = dataclasses.field(repr=False)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import ipywidgets as w
 import numpy as np
 
-from . import bptt, cell, deepnet, dynamics, gradients, plots, survival
+from . import bptt, cell, deepnet, dynamics, gradients, lag_curves, plots, survival
 
 __all__ = ["Control", "Explorer", "EXPLORERS", "explorer", "lag_explorer", "deepnet_explorer",
            "state_explorer", "contribution_explorer", "cell_path_explorer", "gate_explorer",
@@ -158,10 +158,6 @@ class Explorer:
         Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).save(buf, format="png",
                                                                    compress_level=1)
         return buf.getvalue()
-
-    def figure(self, **values):
-        """A new Figure drawn at ``values``; returns the Figure."""
-        return self.render(self.canvas(), **values)
 
     def static_html(self, frames: int = 12, *, dpi: int = 80, key: str = "explorer") -> str:
         """A kernel-free version for the static page: the ``main`` control's range rendered to
@@ -310,7 +306,7 @@ def lag_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
         "gradient norm vs lag, simple RNN",
         {"scale": Control("‖W_rec‖₂", 1.0, 0.1, 8.0, 0.1), "activation": _ACTIVATION,
          "T": Control("length T", 60, 2, 300, 1)},
-        functools.partial(gradients.rnn_lag_curve, n=n, seed=seed), draw, main="scale",
+        functools.partial(lag_curves.rnn_lag_curve, n=n, seed=seed), draw, main="scale",
         continuous=True)
 
 
@@ -358,7 +354,7 @@ def contribution_explorer(*, n: int = 8, seed: int = 0) -> Explorer:
 
 
 def _cell_path_gap(*, n, T, forget_bias, weight_scale, seed):
-    params, trace = gradients.random_lstm_trace(n=n, T=T, forget_bias=forget_bias,
+    params, trace = lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias,
                                                 weight_scale=weight_scale, seed=seed)
     return gradients.cell_path_gap(params, trace)
 

@@ -1,0 +1,81 @@
+"""Gradient-norm-vs-lag curves of random networks, the chapters' demos (chapters 4, 6–8).
+
+Each function draws a seeded random RNN or LSTM (``rnn.init``, ``lstm.init``) and its inputs,
+then measures ‖∂c_{T-1}/∂c_{T-1-k}‖₂ with :func:`gradients.gradient_norm_vs_lag`: the curves
+the chapters plot and the explorers redraw. The Jacobian products are in ``gradients``; this
+module draws the networks and labels the curves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import lstm as _lstm
+from . import rnn as _rnn
+from ._checks import as_array, as_positive_int, as_seeds
+from .activations import GAMMA
+from .gradients import gradient_norm_vs_lag
+
+__all__ = ["LagCurve", "rnn_lag_curve", "norm_at_lag_sweep", "random_lstm_trace"]
+
+
+@dataclass(frozen=True)
+class LagCurve:
+    """A gradient-norm-vs-lag curve with its theoretical bound (chapter 4 and the explorers)."""
+
+    lags: np.ndarray
+    norms: np.ndarray
+    bound: np.ndarray
+    label: str
+
+
+def rnn_lag_curve(*, n: int = 16, T: int = 60, scale: float = 1.0, activation: str = "sigmoid",
+                  seed: int = 0, input_scale: float = 1.0) -> LagCurve:
+    """‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a random RNN with ‖W_rec‖₂ = ``scale`` on random inputs.
+
+    The bound is (γ · scale)^k with γ = sup act' (1/4 for the sigmoid, 1 for tanh): each step
+    Jacobian diag(act'(z_t)) W_rec has norm at most γ‖W_rec‖₂. Deterministic given ``seed``.
+    """
+    T = as_positive_int(T, "T", minimum=2)
+    rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
+    params = _rnn.init(n, 1, rng=rng, scale=scale, input_scale=input_scale, activation=activation)
+    trace = _rnn.forward(params, rng.standard_normal((T, 1)))
+    lags = np.arange(T)
+    with np.errstate(over="ignore"):
+        bound = (GAMMA[activation] * scale) ** lags.astype(float)
+    return LagCurve(lags, gradient_norm_vs_lag(params, trace), bound,
+                    f"{activation} RNN, ‖W_rec‖₂ = {scale:g}")
+
+
+def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "sigmoid",
+                      seeds=range(5)) -> np.ndarray:
+    """‖∂c_{T-1}/∂c_{T-1-lag}‖₂ for random RNNs with ‖W_rec‖₂ = each of ``scales`` (chapter 4).
+
+    Returns an array (len(scales), len(seeds)); entry [i, j] uses ``rnn_lag_curve`` with
+    T = lag + 1, scale = scales[i], seed = seeds[j]. Used to sweep across the threshold 1/γ.
+    """
+    scales = as_array(scales, "scales", (None,))
+    lag = as_positive_int(lag, "lag")
+    seeds = as_seeds(seeds)
+    return np.array([[rnn_lag_curve(n=n, T=lag + 1, scale=float(s), activation=activation,
+                                    seed=seed).norms[-1] for seed in seeds] for s in scales])
+
+
+def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
+                      weight_scale: float = 1.0, seed: int = 0):
+    """(params, trace) of a random LSTM (``lstm.init``, one input) on T standard-normal inputs.
+
+    Weights and inputs come from two independent streams spawned from ``seed``: the weights do
+    not depend on T, and the inputs do not depend on the forget bias or the weight scale (a
+    longer sequence extends a shorter one), so an explorer that moves one slider changes
+    only what that slider names.
+    """
+    n = as_positive_int(n, "n")
+    T = as_positive_int(T, "T", minimum=2)
+    w_seq, x_seq = np.random.SeedSequence(as_positive_int(seed, "seed", minimum=0)).spawn(2)
+    xs = np.random.default_rng(x_seq).standard_normal((T, 1))
+    params = _lstm.init(n, 1, rng=np.random.default_rng(w_seq), forget_bias=forget_bias,
+                        weight_scale=weight_scale)
+    return params, _lstm.forward(params, xs)
