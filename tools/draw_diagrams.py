@@ -30,9 +30,9 @@ OUT = ROOT / "book" / "figures" / "diagrams"
 #: file name (without .svg) -> (diagram function, keyword arguments); chapter in the comment.
 FIGURES = {
     "feedforward_chain": (diagrams.feedforward_chain, {}),                     # ch. 1
-    "unrolled_rnn": (diagrams.unrolled_rnn, {}),                               # ch. 2
-    "unrolled_rnn_path": (diagrams.unrolled_rnn, {"highlight_path": 1}),       # ch. 3
-    "unrolled_rnn_product": (diagrams.unrolled_rnn, {"product": (0, 3)}),      # ch. 4
+    "unrolled_rnn": (diagrams.unrolled_rnn, {"T": 3}),                         # ch. 2
+    "unrolled_rnn_path": (diagrams.unrolled_rnn, {"T": 3, "highlight_path": 1}),  # ch. 3
+    "unrolled_rnn_product": (diagrams.unrolled_rnn, {"T": 3, "product": (0, 2)}),  # ch. 4
     "lstm_cell": (diagrams.lstm_cell, {}),                                     # ch. 5
     "constant_error_carousel_1997": (diagrams.constant_error_carousel,         # ch. 5
                                      {"forget_gate": False}),

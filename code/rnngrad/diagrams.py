@@ -40,13 +40,14 @@ PALETTE = {
 }
 #: Line widths (points) that keep the three kinds of arrow apart in greyscale too.
 LINE_WIDTH = {"forward": 1.3, "backward": 1.8, "highlight": 3.0, "muted": 1.2}
-FONT_SIZE = 13          # symbols: nodes and arrow labels
-SMALL_FONT_SIZE = 11    # words: legends and notes
+FONT_SIZE = 14          # symbols: nodes and the main arrow labels
+LABEL_FONT_SIZE = 12    # secondary labels (longer formulas beside arrows)
+SMALL_FONT_SIZE = 12    # words: legends and notes
 MIN_FONT_SIZE = 10      # the floor every text respects at the diagram's own size
 MAX_WIDTH = 7.5         # inches: the book's text column (about 757 CSS px)
 MATH_FONT = "cm"        # mathtext in Computer Modern, like the book's formulas
 
-_NODE_R = 0.25          # radius of a state node, inches
+_NODE_R = 0.26          # radius of a state node, inches
 
 
 # ----------------------------------------------------------------------------- validation
@@ -162,45 +163,44 @@ def _bracket(ax, x0, x1, y, label, *, color=PALETTE["forward"], tick=0.1, size=F
 
 
 # ----------------------------------------------------------------------------- chapter 1
-def feedforward_chain(*, L: int = 4, ax=None):
+def feedforward_chain(*, L: int = 3, ax=None):
     """The deep feed-forward network of chapter 1 as a chain, with the backward product.
 
     Forward (black): a_0 = x → a_1 → … → a_L → E, layer l computing a_l = φ(W_l a_{l-1} + b_l).
     Backward (vermillion): each arrow a_l → a_{l-1} is labelled with the layer Jacobian
     J_l = ∂a_l/∂a_{l-1} = diag(φ'(z_l)) W_l, and a bracket marks the product along the chain,
-    ∂a_L/∂a_0 = J_L ⋯ J_1, with its bound (γ w_max)^L (w_max = max_l ‖W_l‖₂). ``L`` is the
-    depth drawn, 2 <= L <= 6.
+    ∂a_L/∂a_0 = J_L ⋯ J_1, whose norm is at most (γ w_max)^L (w_max = max_l ‖W_l‖₂).
+    ``L`` is the depth drawn, 2 <= L <= 5.
     """
-    L = _count(L, "L", 2, 6)
+    L = _count(L, "L", 2, 5)
     _check_ax(ax)
     dx = min(1.3, 6.4 / (L + 1))
     x0 = 0.5
-    width, height = 2 * x0 + dx * (L + 1), 3.1
+    width, height = 2 * x0 + dx * (L + 1), 3.7
     ax = _canvas(ax, width, height)
-    y = 1.25
+    y = 2.0
     xs = [x0 + dx * i for i in range(L + 2)]
     nodes = [_circle(ax, xs[0], y, "$x$")]
     nodes += [_circle(ax, xs[l], y, f"$a_{{{l}}}$") for l in range(1, L + 1)]
     loss = _circle(ax, xs[-1], y, "$E$")
     for l in range(1, L + 1):
         _arrow(ax, nodes[l - 1], nodes[l])
-        _text(ax, (xs[l - 1] + xs[l]) / 2, y - 0.2, f"$W_{{{l}}}$", va="top")
-        _arrow(ax, nodes[l], nodes[l - 1], "backward", rad=0.5)
-        _text(ax, (xs[l - 1] + xs[l]) / 2, y + 0.47, f"$J_{{{l}}}$", color=PALETTE["backward"],
+        _text(ax, (xs[l - 1] + xs[l]) / 2, y - 0.16, f"$W_{{{l}}}$", va="top")
+        _arrow(ax, nodes[l], nodes[l - 1], "backward", rad=0.45)
+        _text(ax, (xs[l - 1] + xs[l]) / 2, y + 0.4, f"$J_{{{l}}}$", color=PALETTE["backward"],
               va="bottom")
     _arrow(ax, nodes[-1], loss)
-    _arrow(ax, loss, nodes[-1], "backward", rad=0.5)
-    _text(ax, (xs[-2] + xs[-1]) / 2, y + 0.47, r"$\partial E/\partial a_{%d}$" % L,
-          color=PALETTE["backward"], va="bottom", size=SMALL_FONT_SIZE + 1)
+    _arrow(ax, loss, nodes[-1], "backward", rad=0.45)
+    _text(ax, (xs[-2] + xs[-1]) / 2, y + 0.4, rf"$\partial E/\partial a_{{{L}}}$",
+          color=PALETTE["backward"], va="bottom")
     factors = r"\,".join(f"J_{{{l}}}" for l in range(L, 0, -1))
-    _bracket(ax, xs[0], xs[L], y + 1.2,
-             rf"$\partial a_{{{L}}}/\partial a_0 = {factors}$,   "
-             rf"$\Vert\partial a_{{{L}}}/\partial a_0\Vert_2 \leq (\gamma\, w_\max)^{{{L}}}$",
+    _bracket(ax, xs[0], xs[L], y + 1.15, rf"$\partial a_{{{L}}}/\partial a_0 = {factors}$",
              color=PALETTE["backward"])
-    _text(ax, width / 2, 0.55,
-          r"$J_l = \partial a_l/\partial a_{l-1} = \mathrm{diag}(\phi'(z_l))\,W_l$,   "
-          r"$\Vert J_l\Vert_2 \leq \gamma\,\Vert W_l\Vert_2$", size=FONT_SIZE - 1)
-    _legend(ax, [("forward", "forward pass"), ("backward", "gradient (backward)")])
+    _text(ax, width / 2, 1.05,
+          r"$J_l = \partial a_l/\partial a_{l-1} = \mathrm{diag}(\phi'(z_l))\,W_l$")
+    _text(ax, width / 2, 0.6, r"$\Vert J_l\Vert_2 \leq \gamma\,\Vert W_l\Vert_2$,  so  "
+          rf"$\Vert\partial a_{{{L}}}/\partial a_0\Vert_2 \leq (\gamma\, w_\max)^{{{L}}}$")
+    _legend(ax, [("forward", "forward pass"), ("backward", "gradient")])
     return ax
 
 
@@ -241,7 +241,8 @@ def unrolled_rnn(*, T: int = 4, backward: bool = True, highlight_path: int | Non
     dx = min(1.3, 6.4 / (T + 1))
     x0 = 0.55
     width = 2 * x0 + dx * (T + 1)
-    y_x, y_c, y_w = 0.85, 2.05, 3.75
+    y_x = 1.3 if product else 0.85
+    y_c, y_w = y_x + 1.2, y_x + 2.9
     height = y_w + 0.4 if backward else y_c + 0.55
     ax = _canvas(ax, width, height)
     xs = [x0 + dx * i for i in range(T + 2)]            # c_{-1}, c_0, ..., c_{T-1}, E
@@ -285,14 +286,17 @@ def unrolled_rnn(*, T: int = 4, backward: bool = True, highlight_path: int | Non
             kind = "highlight" if j == highlight_path else "backward"
             _arrow(ax, states[j], _Node(xs[j + 1], y_w, w_box.patch), kind)
             _text(ax, xs[j + 1] + 0.07, y_w - 0.62, rf"$\partial^+ c_{{{j}}}/\partial W$",
-                  color=PALETTE[kind], ha="left", size=SMALL_FONT_SIZE + 1)
+                  color=PALETTE[kind], ha="left", size=LABEL_FONT_SIZE)
         if highlight_path is not None:
             legend.append(("highlight", f"path of term {highlight_path}"))
         if product is not None:
             j, k = product
             factors = r"\,".join(rf"\partial c_{{{t}}}/\partial c_{{{t - 1}}}"
                                  for t in range(k, j, -1))
-            legend.append(("highlight", rf"$\partial c_{{{k}}}/\partial c_{{{j}}} = {factors}$"))
+            _text(ax, width / 2, y_x - 0.5,
+                  rf"$\partial c_{{{k}}}/\partial c_{{{j}}} = {factors}$",
+                  color=PALETTE["highlight"], va="top")
+            legend.append(("highlight", "a product along the chain"))
     _legend(ax, legend, loc="lower left" if backward else "lower center")
     return ax
 
@@ -336,7 +340,7 @@ def lstm_cell(*, ax=None):
                          ("c", xc, r"$\tanh$"), ("o", xo, r"$\sigma$")):
         _line(ax, [x, x], [y_bus, y_gate])
         gates[name] = _box(ax, x, y_gate, act, w=0.62 if name != "c" else 0.7)
-    _text(ax, 2.2, y_bus + 0.12, r"$[h_{t-1}, x_t]$", va="bottom", size=SMALL_FONT_SIZE + 1)
+    _text(ax, 2.2, y_bus + 0.12, r"$[h_{t-1}, x_t]$", va="bottom", size=LABEL_FONT_SIZE)
     # f_t up to ⊙; i_t and c̃_t meet at ⊙, then up to +
     _arrow(ax, gates["f"], times_f)
     _text(ax, xf + 0.1, (y_gate + y_cell) / 2 - 0.1, "$f_t$", ha="left")
@@ -349,7 +353,7 @@ def lstm_cell(*, ax=None):
     _text(ax, xc + 0.12, (y_gate + y_mid) / 2 + 0.05, r"$\tilde c_t$", ha="left")
     _arrow(ax, times_ic, plus)
     _text(ax, xc + 0.12, (y_mid + y_cell) / 2, r"$i_t\odot\tilde c_t$", ha="left",
-          size=SMALL_FONT_SIZE + 1)
+          size=LABEL_FONT_SIZE)
     # h_t = o_t ⊙ tanh(c_t)
     tanh_c = _box(ax, xh, y_mid, r"$\tanh$", w=0.7, h=0.36)
     _line(ax, [xh, xh], [y_cell, y_mid + 0.18])
@@ -380,22 +384,22 @@ def lstm_backward_paths(*, ax=None):
     c_{t-1}, so no product of factors A + B + C + D contains it (chapters 6 and 7).
     """
     _check_ax(ax)
-    width, height = 7.2, 4.6
+    width, height = 6.3, 4.6
     ax = _canvas(ax, width, height)
     bwd, hi, muted = PALETTE["backward"], PALETTE["highlight"], PALETTE["muted"]
     dashed = (0, (3, 1.5))
-    y_c, y_h = 3.45, 1.2
-    x2, x1, xg, x0 = 0.55, 3.0, 5.05, 6.6
+    y_c, y_h = 3.45, 1.45
+    x2, x1, xg, x0 = 0.45, 2.55, 4.35, 5.8
     c2 = _circle(ax, x2, y_c, "$c_{t-2}$", color=muted)
     h2 = _circle(ax, x2, y_h, "$h_{t-2}$", color=hi)
     c1 = _circle(ax, x1, y_c, "$c_{t-1}$")
     h1 = _circle(ax, x1, y_h, "$h_{t-1}$")
     c0 = _circle(ax, x0, y_c, "$c_t$")
     o1 = _box(ax, (x2 + x1) / 2, y_h, "$o_{t-1}$", color=hi, w=0.72)
-    gates = {"A": _box(ax, xg, 2.75, "$f_t$", w=0.5, h=0.38),
-             "C": _box(ax, xg, 2.0, "$i_t$", w=0.5, h=0.38),
-             "D": _box(ax, xg, 1.25, r"$\tilde c_t$", w=0.5, h=0.38)}
-    _text(ax, (x1 + x0) / 2, height - 0.12,
+    gates = {"A": _box(ax, xg, 2.75, "$f_t$", w=0.5, h=0.4),
+             "C": _box(ax, xg, 2.05, "$i_t$", w=0.5, h=0.4),
+             "D": _box(ax, xg, 1.35, r"$\tilde c_t$", w=0.5, h=0.4)}
+    _text(ax, width / 2, height - 0.1,
           r"$\partial c_t/\partial c_{t-1} = A_t + B_t + C_t + D_t$", va="top")
     # B_t: straight along the cell-state line
     _arrow(ax, c0, c1, "backward", lw=3.0)
@@ -404,24 +408,21 @@ def lstm_backward_paths(*, ax=None):
     for name, gate in gates.items():
         _arrow(ax, c0, gate, "backward", rad=0.0 if name == "A" else -0.15)
         _arrow(ax, gate, h1, "backward")
-        _text(ax, xg - 0.3, gate.y + 0.2, f"${name}_t$", color=bwd, ha="right", va="bottom")
-    _text(ax, (x1 + xg) / 2 + 0.1, 0.85, r"through $U_f,\ U_i,\ U_c$", color=bwd,
+        _text(ax, xg - 0.28, gate.y + 0.2, f"${name}_t$", color=bwd, ha="right", va="bottom")
+    _text(ax, (x1 + xg) / 2 + 0.2, 1.05, r"through $U_f,\ U_i,\ U_c$", color=bwd,
           size=SMALL_FONT_SIZE, va="top")
     _arrow(ax, h1, c1, "backward")
-    _text(ax, x1 + 0.1, (y_c + y_h) / 2 + 0.4, r"$\mathrm{diag}(s_{t-1})$", color=bwd,
-          ha="left", size=SMALL_FONT_SIZE + 1)
+    _text(ax, x1 + 0.1, (y_c + y_h) / 2 + 0.3, r"$\mathrm{diag}(s_{t-1})$", color=bwd,
+          ha="left", size=LABEL_FONT_SIZE)
     # the next factor back, and the output-gate path that no factor contains
     _arrow(ax, c1, c2, "muted")
     _text(ax, (x2 + x1) / 2, y_c + 0.14, r"$A_{t-1}+\dots+D_{t-1}$", color=muted, va="bottom",
-          size=SMALL_FONT_SIZE + 1)
+          size=LABEL_FONT_SIZE)
     _arrow(ax, h1, o1, "highlight", ls=dashed)
     _arrow(ax, o1, h2, "highlight", ls=dashed)
     _arrow(ax, h2, c2, "highlight", ls=dashed)
-    _text(ax, x2 + 0.12, (y_c + y_h) / 2, "output-gate path:\nnot in "
-          r"$\prod\,(A_t+B_t+C_t+D_t)$", color=hi, ha="left", size=SMALL_FONT_SIZE,
-          linespacing=1.4)
-    _legend(ax, [("backward", "the four terms"), ("highlight", "output-gate path", "--")],
-            loc="lower left")
+    _text(ax, 0.1, 0.95, "output-gate path, not in\n" r"$\prod\,(A_t+B_t+C_t+D_t)$", color=hi,
+          ha="left", va="top", size=SMALL_FONT_SIZE, linespacing=1.5)
     return ax
 
 
@@ -439,11 +440,11 @@ def constant_error_carousel(*, steps: int = 3, forget_gate: bool = True, ax=None
     if not isinstance(forget_gate, (bool, np.bool_)):
         raise ValueError(f"forget_gate must be True or False, got {forget_gate!r}")
     _check_ax(ax)
-    dx = 6.4 / steps
+    dx = min(1.9, 6.0 / steps)
     x0 = 0.5
-    width, height = 2 * x0 + dx * steps, 3.3
+    width, height = 2 * x0 + dx * steps, 3.7
     ax = _canvas(ax, width, height)
-    y, y_in = 1.55, 0.62
+    y = 2.05
     lag = [steps - 1 - k for k in range(steps)]                 # step k of the drawing is t - lag
     sub = [f"t-{d}" if d else "t" for d in lag]
     cells = [_circle(ax, x0, y, f"$c_{{t-{steps}}}$")]
@@ -452,18 +453,18 @@ def constant_error_carousel(*, steps: int = 3, forget_gate: bool = True, ax=None
         xa, xb = cells[k].x, cells[k + 1].x
         plus = _circle(ax, xa + dx * (0.68 if forget_gate else 0.5), y, "$+$", r=0.17)
         if forget_gate:
-            times = _circle(ax, xa + dx * 0.34, y, r"$\odot$", r=0.17)
+            times = _circle(ax, xa + dx * 0.33, y, r"$\odot$", r=0.17)
             _arrow(ax, cells[k], times, lw=2.2)
             _arrow(ax, times, plus, lw=2.2)
-            _arrow(ax, _point(times.x, y_in), times)
-            _text(ax, times.x, y_in - 0.06, f"$f_{{{sub[k]}}}$", va="top")
+            _arrow(ax, _point(times.x, y - 0.55), times)
+            _text(ax, times.x, y - 0.6, f"$f_{{{sub[k]}}}$", va="top")
         else:
             _arrow(ax, cells[k], plus, lw=2.2)
             _text(ax, (xa + plus.x) / 2, y - 0.1, "$1$", va="top")
         _arrow(ax, plus, cells[k + 1], lw=2.2)
-        _arrow(ax, _point(plus.x, y_in), plus)
-        _text(ax, plus.x, y_in - 0.06, rf"$i_{{{sub[k]}}}\odot\tilde c_{{{sub[k]}}}$", va="top",
-              size=SMALL_FONT_SIZE + 1)
+        _arrow(ax, _point(plus.x, y - 1.0), plus)
+        _text(ax, plus.x, y - 1.05, rf"$i_{{{sub[k]}}}\odot\tilde c_{{{sub[k]}}}$", va="top",
+              size=LABEL_FONT_SIZE)
         _arrow(ax, cells[k + 1], cells[k], "backward", rad=0.3)
         label = rf"$\times\,f_{{{sub[k]}}}$" if forget_gate else r"$\times\,1$"
         _text(ax, (xa + xb) / 2, y + 0.2 + 0.15 * dx, label, color=PALETTE["backward"],
@@ -474,8 +475,7 @@ def constant_error_carousel(*, steps: int = 3, forget_gate: bool = True, ax=None
         total = rf"${bs} = \mathrm{{diag}}({fs})$"
     else:
         ones = r"\cdot ".join("1" for _ in range(steps))
-        total = rf"along the carousel: ${ones} = 1$, the error neither vanishes nor explodes"
+        total = rf"along the carousel: ${ones} = 1$"
     _bracket(ax, cells[0].x, cells[-1].x, y + 0.85 + 0.1 * dx, total, color=PALETTE["backward"])
-    _legend(ax, [("forward", "cell state (forward)"), ("backward", "gradient")],
-            loc="lower right")
+    _legend(ax, [("forward", "cell state"), ("backward", "gradient")], loc="lower right")
     return ax
