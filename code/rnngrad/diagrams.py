@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import ArrowStyle, Circle, FancyArrowPatch, FancyBboxPatch, Patch
+from matplotlib.patches import ArrowStyle, Circle, FancyArrowPatch, FancyBboxPatch
 
 __all__ = ["feedforward_chain", "unrolled_rnn", "lstm_cell", "lstm_backward_paths",
            "constant_error_carousel", "PALETTE", "MAX_WIDTH", "MIN_FONT_SIZE"]
@@ -108,13 +108,12 @@ def _circle(ax, x, y, label, *, r=_NODE_R, color=PALETTE["forward"], lw=1.4, siz
     return _Node(x, y, patch)
 
 
-def _box(ax, x, y, label, *, w=0.62, h=0.40, color=PALETTE["forward"], lw=1.4, fc="white",
-         size=FONT_SIZE, text_color=None):
+def _box(ax, x, y, label, *, w=0.62, h=0.40, color=PALETTE["forward"], lw=1.4, fc="white"):
     patch = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.08",
                            fc=fc, ec=color, lw=lw, zorder=3)
     ax.add_patch(patch)
     if label:
-        _text(ax, x, y, label, color=text_color or color, size=size)
+        _text(ax, x, y, label, color=color)
     return _Node(x, y, patch)
 
 
@@ -123,15 +122,15 @@ def _point(x, y) -> _Node:
     return _Node(x, y, None)
 
 
-def _arrow(ax, a: _Node, b: _Node, kind: str = "forward", *, rad: float = 0.0, ls="-", head=True,
-           lw=None, color=None, zorder=2):
-    """An arrow from node ``a`` to node ``b`` in the colour and width of ``kind``."""
+def _arrow(ax, a: _Node, b: _Node, kind: str = "forward", *, rad: float = 0.0, ls="-", lw=None):
+    """An arrow from node ``a`` to node ``b`` (clipped at their edges) in the colour and width
+    of ``kind``; ``rad`` bends it (arc3: positive bends to the left of the direction a → b)."""
     lw = LINE_WIDTH[kind] if lw is None else lw
-    style = ArrowStyle("-|>", head_length=0.5, head_width=0.25) if head else ArrowStyle("-")
     patch = FancyArrowPatch(a.xy, b.xy, patchA=a.patch, patchB=b.patch, shrinkA=1.5,
-                            shrinkB=1.5, arrowstyle=style, mutation_scale=10 + 2 * lw,
-                            connectionstyle=f"arc3,rad={rad}", color=color or PALETTE[kind],
-                            lw=lw, ls=ls, zorder=zorder, capstyle="butt", joinstyle="miter")
+                            shrinkB=1.5, arrowstyle=ArrowStyle("-|>", head_length=0.5, head_width=0.25),
+                            mutation_scale=10 + 2 * lw, connectionstyle=f"arc3,rad={rad}",
+                            color=PALETTE[kind], lw=lw, ls=ls, zorder=2, capstyle="butt",
+                            joinstyle="miter")
     ax.add_patch(patch)
     return patch
 
@@ -144,22 +143,22 @@ def _line(ax, xs, ys, kind="forward", **kw):
     return line
 
 
-def _legend(ax, entries, *, loc="lower center", ncols=None, **kw):
-    """A legend of arrow kinds, inside the axes: entries are (kind, label[, linestyle])."""
-    handles = [Line2D([], [], color=PALETTE[e[0]], lw=LINE_WIDTH[e[0]],
-                      ls=e[2] if len(e) > 2 else "-", label=e[1]) for e in entries]
-    legend = ax.legend(handles=handles, loc=loc, ncols=ncols or len(handles), frameon=False,
+def _legend(ax, entries, *, loc="lower center"):
+    """A one-row legend of arrow kinds inside the axes: entries are (kind, label)."""
+    handles = [Line2D([], [], color=PALETTE[kind], lw=LINE_WIDTH[kind], label=label)
+               for kind, label in entries]
+    legend = ax.legend(handles=handles, loc=loc, ncols=len(handles), frameon=False,
                        fontsize=SMALL_FONT_SIZE, handlelength=2.2, columnspacing=1.4,
-                       borderaxespad=0.2, **kw)
+                       borderaxespad=0.2)
     for text in legend.get_texts():
         text.set_math_fontfamily(MATH_FONT)
     return legend
 
 
-def _bracket(ax, x0, x1, y, label, *, color=PALETTE["forward"], tick=0.1, size=FONT_SIZE):
+def _bracket(ax, x0, x1, y, label, *, color=PALETTE["forward"], tick=0.1):
     """A horizontal square bracket from x0 to x1 at height y, opening downwards, labelled above."""
     _line(ax, [x0, x0, x1, x1], [y - tick, y, y, y - tick], lw=1.2, color=color)
-    return _text(ax, (x0 + x1) / 2, y + 0.07, label, color=color, size=size, va="bottom")
+    return _text(ax, (x0 + x1) / 2, y + 0.07, label, color=color, va="bottom")
 
 
 # ----------------------------------------------------------------------------- chapter 1
@@ -216,10 +215,10 @@ def unrolled_rnn(*, T: int = 4, backward: bool = True, highlight_path: int | Non
     paths of chapter 3, eq. (3.6), one term per step at which W enters.
     ``highlight_path = j`` draws the path of term j in blue (E → c_{T-1} → … → c_j → W);
     ``product = (j, k)`` draws the chain c_k → … → c_j in blue and writes its product
-    ∂c_k/∂c_j = ∂c_k/∂c_{k-1} ⋯ ∂c_{j+1}/∂c_j (chapter 4). 1 <= T <= 6; the two options need
+    ∂c_k/∂c_j = ∂c_k/∂c_{k-1} ⋯ ∂c_{j+1}/∂c_j (chapter 4). 1 <= T <= 5; the two options need
     ``backward`` and exclude each other (both are drawn in the highlight colour).
     """
-    T = _count(T, "T", 1, 6)
+    T = _count(T, "T", 1, 5)
     if not isinstance(backward, (bool, np.bool_)):
         raise ValueError(f"backward must be True or False, got {backward!r}")
     if (highlight_path is not None or product is not None) and not backward:
@@ -278,7 +277,7 @@ def unrolled_rnn(*, T: int = 4, backward: bool = True, highlight_path: int | Non
             _text(ax, (xs[t] + xs[t + 1]) / 2, y_c + 0.36,
                   rf"$\partial c_{{{t}}}/\partial c_{{{t - 1}}}$", color=PALETTE[kind],
                   va="bottom")
-        w_box = _box(ax, (xs[1] + xs[T]) / 2, y_w, "", w=xs[T] - xs[1] + 0.9, h=0.6,
+        w_box = _box(ax, (xs[1] + xs[T]) / 2, y_w, "", w=max(xs[T] - xs[1] + 0.9, 2.6), h=0.6,
                      color=PALETTE["backward"], fc="#fbeee6")
         _text(ax, w_box.x, y_w, rf"$\partial E/\partial W = \sum_{{j=0}}^{{{T - 1}}}\ "
               r"\mathrm{term}\ j$")
@@ -313,7 +312,6 @@ def lstm_cell(*, ax=None):
     _check_ax(ax)
     width, height = 6.8, 4.1
     ax = _canvas(ax, width, height)
-    fwd = PALETTE["forward"]
     y_cell, y_mid, y_gate, y_bus = 3.25, 2.45, 1.55, 0.7
     x_in, x_out = 0.55, 6.25
     ax.add_patch(FancyBboxPatch((1.05, 0.35), 4.75, 3.25, boxstyle="round,pad=0,rounding_size=0.2",
@@ -345,9 +343,8 @@ def lstm_cell(*, ax=None):
     _arrow(ax, gates["f"], times_f)
     _text(ax, xf + 0.1, (y_gate + y_cell) / 2 - 0.1, "$f_t$", ha="left")
     times_ic = _circle(ax, xc, y_mid, r"$\odot$", r=0.19)
-    corner = _point(xi, y_mid)
     _line(ax, [xi, xi], [y_gate + 0.2, y_mid])
-    _arrow(ax, corner, times_ic)
+    _arrow(ax, _point(xi, y_mid), times_ic)
     _text(ax, xi - 0.1, (y_gate + y_mid) / 2 + 0.05, "$i_t$", ha="right")
     _arrow(ax, gates["c"], times_ic)
     _text(ax, xc + 0.12, (y_gate + y_mid) / 2 + 0.05, r"$\tilde c_t$", ha="left")
