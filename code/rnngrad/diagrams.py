@@ -405,7 +405,8 @@ def lstm_backward_paths(*, ax=None):
     for name, gate in gates.items():
         _arrow(ax, c0, gate, "backward", rad=0.0 if name == "A" else -0.15)
         _arrow(ax, gate, h1, "backward")
-        _text(ax, xg - 0.28, gate.y + 0.2, f"${name}_t$", color=bwd, ha="right", va="bottom")
+        # the term's name in the wedge between its own arrow to h_{t-1} and the one above
+        _text(ax, xg - 0.32, gate.y + 0.04, f"${name}_t$", color=bwd, ha="right", va="bottom")
     _text(ax, (x1 + xg) / 2 + 0.2, 1.05, r"through $U_f,\ U_i,\ U_c$", color=bwd,
           size=SMALL_FONT_SIZE, va="top")
     _arrow(ax, h1, c1, "backward")
