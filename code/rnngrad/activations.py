@@ -16,6 +16,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
     Uses e^{-|z|} ≤ 1 only, so no overflow warning for any finite z, and keeps full relative
     precision for large negative z (σ(z) ≈ e^{z}).
+
+    Derived in :ref:`ch1-sigma-bound` (chapter 1); the RNN's activation in :ref:`ch2-model`
+    (chapter 2).
     """
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(-np.abs(z))
@@ -23,10 +26,14 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def tanh(z: np.ndarray) -> np.ndarray:
-    """Hyperbolic tangent (NumPy's, which never overflows)."""
+    """Hyperbolic tangent (NumPy's, which never overflows).
+
+    Derived in :ref:`ch1-sigma-bound` (chapter 1).
+    """
     return np.tanh(z)
 
 
+#: The activations by name: ``ACTIVATIONS["tanh"](z)``.
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh}
 
 #: Supremum of the activation's derivative: σ' ≤ 1/4 (at z = 0), tanh' ≤ 1 (at z = 0).
@@ -40,12 +47,18 @@ def check_activation(name: str) -> str:
 
 
 def activation(name: str):
-    """The activation function called ``name`` ('sigmoid' or 'tanh')."""
+    """The activation function called ``name`` ('sigmoid' or 'tanh').
+
+    Used in :ref:`ch2-model` (chapter 2).
+    """
     return ACTIVATIONS[check_activation(name)]
 
 
 def derivative_from_output(name: str, a: np.ndarray) -> np.ndarray:
-    """act'(z) expressed through a = act(z)."""
+    """act'(z) expressed through a = act(z).
+
+    Derived in :ref:`ch2-saturation` (chapter 2).
+    """
     check_activation(name)
     if name == "sigmoid":
         return a * (1.0 - a)

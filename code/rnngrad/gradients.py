@@ -41,6 +41,8 @@ def step_jacobians(params, trace, path: str = "full") -> np.ndarray:
 
     RNN: d = n, J_t = diag(act'(z_t)) W_rec. LSTM ``path="full"``: d = 2n, the state Jacobians
     [h; c]; ``path="cell"``: d = n, A_t + B_t + C_t + D_t.
+
+    Derived in :ref:`ch4-matrix-form` (chapter 4) and :ref:`ch6-full-jacobian` (chapter 6).
     """
     if path not in ("full", "cell"):
         raise ValueError(f"path must be 'full' or 'cell', got {path!r}")
@@ -91,6 +93,8 @@ def jacobian_products(jacobians, start=None) -> np.ndarray:
     (r, d), the identity by default, so P_k is ∂c_{T-1}/∂c_{T-1-k}. A start with fewer rows
     keeps only the rows that are needed (the LSTM's c-rows). Returns (K+1, r, d); one matrix
     product per lag. Entries beyond float64's range come out as inf or 0.
+
+    Derived in :ref:`ch3-paths` (chapter 3).
     """
     J = as_array(jacobians, "jacobians", (None, None, None))
     K, d, d2 = J.shape
@@ -168,6 +172,8 @@ def lag_jacobians(params, trace, path: str = "full") -> np.ndarray:
       the output gates o_{j+1}, …, o_{T-2} (chapter 6).
 
     Entries beyond float64's range come out as inf or 0.
+
+    Derived in :ref:`ch4-jacobian` (chapter 4) and :ref:`ch6-full-jacobian` (chapter 6).
     """
     return _rescale(*_lag_jacobians_scaled(params, trace, path))
 
@@ -205,6 +211,8 @@ def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "
     'fro'; ``path`` (LSTM only) as in :func:`lag_jacobians`: 'full' (the true derivative) or
     'cell' (the source's product of A+B+C+D). The products are kept scaled, so a norm is inf
     or 0 only when the true value is beyond float64's range.
+
+    Derived in :ref:`ch4-threshold` (chapter 4) and :ref:`ch6-full-jacobian` (chapter 6).
     """
     if norm not in _NORMS:
         raise ValueError(f"norm must be 'spectral' or 'fro', got {norm!r}")
@@ -214,7 +222,10 @@ def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "
 
 def bptt_terms(params, trace, dL_dh_or_dc, dL_dc=None):
     """Per-time-step terms of the BPTT gradient (each field has a leading T axis); see
-    ``rnn.bptt_terms`` and ``lstm.bptt_terms``. Their sum over t is the full gradient."""
+    ``rnn.bptt_terms`` and ``lstm.bptt_terms``. Their sum over t is the full gradient.
+
+    Derived in :ref:`ch3-paths` (chapter 3).
+    """
     if isinstance(params, _rnn.RNNParams):
         if dL_dc is not None:
             raise ValueError("dL_dc is only for the LSTM; for the RNN pass dL_dc as the third argument")
@@ -230,6 +241,8 @@ def step_contribution_norms(terms) -> np.ndarray:
     RNN: ‖[term_t(W_rec), term_t(W_in)]‖_F; LSTM: the norm over W_f, W_i, W_c, W_o (each with
     its h- and x-blocks). Shape (T,). Scaled before squaring, so contributions far below
     1e-154 or above 1e154 come out right instead of 0 or inf (chapter 3).
+
+    Used in :ref:`ch3-ten-words` (chapter 3).
     """
     if isinstance(terms, _rnn.RNNGrads):
         mats = [terms.W_rec, terms.W_in]
@@ -322,6 +335,8 @@ def cell_term_norms(params, trace) -> np.ndarray:
     """Spectral norms of the four terms A_t, B_t, C_t, D_t of eq. (6) for t = 1 … T-1.
 
     Shape (T-1, 4), columns in the order A, B, C, D (chapters 6 and 7). One sequence only.
+
+    Derived in :ref:`ch6-four-terms` (chapter 6), measured in :ref:`ch7-forget-inside` (chapter 7).
     """
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
@@ -345,7 +360,10 @@ class CellPathGap:
 
 
 def cell_path_gap(params, trace) -> CellPathGap:
-    """How much the source's product of eq. (6) terms misses of the true cell-state derivative."""
+    """How much the source's product of eq. (6) terms misses of the true cell-state derivative.
+
+    Derived in :ref:`ch6-full-jacobian` (chapter 6).
+    """
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
     full, ef = _lag_jacobians_scaled(params, trace, "full")
