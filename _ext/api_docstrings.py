@@ -10,6 +10,8 @@ else:
 * ``|z|``, an absolute value, would be a substitution reference (an error). Bars outside
   literal text are escaped.
 
+An equation block wraps at the width of the text column (``_ext/static/api-docstrings.css``).
+
 A class that inherits its ``__new__`` from another package (an ipywidgets box: traitlets'
 ``(*args, **kwargs)``) shows the parameters of its own ``__init__``.
 
@@ -21,10 +23,13 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
 
 PACKAGE = "rnngrad"
+STATIC = Path(__file__).parent / "static"
 _BULLET = re.compile(r"([-*+•]|\d+[.)]|\(\d+\))\s+")
 _INLINE_LITERAL = re.compile(r"(``.+?``)")
 
@@ -100,7 +105,14 @@ def resolve_short_name(app: Sphinx, env, node, contnode):
                                f"{PACKAGE}.{target}", node, contnode)
 
 
+def add_static(app: Sphinx, config: Config) -> None:
+    if str(STATIC) not in config.html_static_path:
+        config.html_static_path.append(str(STATIC))
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", add_static)
+    app.add_css_file("api-docstrings.css")
     app.connect("autodoc-process-docstring", process_docstring)
     app.connect("autodoc-process-signature", own_init_signature)
     app.connect("missing-reference", resolve_short_name)
