@@ -242,6 +242,18 @@ def test_explorer_frames_are_sized_for_the_column(name):
             assert not found, (control_name, value, found)
 
 
+@pytest.mark.filterwarnings("error")
+def test_explorers_keep_their_margins_in_a_styled_notebook():
+    """A notebook that called style.use() (constrained layout for new figures) still gets
+    the explorers' fixed margins, and no warning about them in its output."""
+    with matplotlib.rc_context():
+        style.use(svg=False)
+        for name in widgets.EXPLORERS:
+            if name != "long_range_explorer":
+                fig = widgets.EXPLORERS[name]().figure()
+                assert fig.get_layout_engine() is None, name
+
+
 def test_the_checks_catch_what_the_issue_reported():
     """A figure like the old ones fails: 16 in wide, 7 pt legend outside the axes, a log axis
     labelled every 25 decades."""

@@ -12,6 +12,8 @@ Modules (the chapter that introduces each in brackets):
     activations stable sigmoid, tanh, their derivatives and γ
     symbolic    SymPy derivations and the audit of the source's equations        [4, 6]
     plots       matplotlib figures (each takes ax=None and returns the Axes)
+    style       the one figure style: sizes, fonts, colours, log ticks (opt-in: style.use())
+    tables      results shown as tables (Markdown on the page)                    [3, 9]
     widgets     the explorers: declared once, shown live (ipywidgets) or as static frames
     exercises   answer checkers for the code exercises
     cell, survival, tasks, train, experiment: chapters 5, 7–8 and 9

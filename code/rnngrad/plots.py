@@ -45,6 +45,12 @@ def _on_log_scale(v: np.ndarray) -> np.ndarray:
         return np.isfinite(v) & (v >= LOG_MIN) & (v <= LOG_MAX)
 
 
+def _tex_number(x: float) -> str:
+    """Mathtext for a number: '10^{-8}' for a power of ten, else '0.001' (%g)."""
+    e = np.log10(x) if x > 0 else np.nan
+    return f"10^{{{int(round(e))}}}" if np.isfinite(e) and abs(e - round(e)) < 1e-9 else f"{x:g}"
+
+
 def _axes(ax):
     if ax is None:
         _, ax = style.figure()
@@ -194,7 +200,7 @@ def plot_clipping_steps(paths, *, threshold: float, ax=None):
         (line,) = ax.plot(steps[ok], g[ok], ls="-", marker=MARKERS[k % len(MARKERS)],
                           ms=6 - 1.5 * k, lw=2.6 - 0.8 * k, alpha=0.85, label=label, zorder=2 + k)
         if (~ok).any():
-            line.set_label(f"{label} (gradient 0 or not finite at {int((~ok).sum())} steps)")
+            line.set_label(f"{label} (gradient 0 or not finite at {int((~ok).sum())} step(s))")
     ax.axhline(threshold, color=MARK, ls=":", lw=1.5, label=f"clipping threshold {threshold:g}")
     _log_range(ax, *shown)
     ax.set_xlabel("gradient-descent step")
@@ -716,15 +722,16 @@ def plot_forget_bias_sweep(sweep, ax=None, *, which: str = "norm"):
         ax.set_yscale("log")
         v = np.asarray(sweep.vanish_lag, dtype=float)
         fin = np.isfinite(v).ravel()
+        level = _tex_number(sweep.threshold)
         ax.plot(xb[fin], v.ravel()[fin], "o", ms=4.5, alpha=0.55, color="C0",
-                label=f"first lag with norm < {sweep.threshold:g}")
+                label=f"first lag with norm < ${level}$")
         if (~fin).any():
             ax.plot(xb[~fin], np.full((~fin).sum(), sweep.T - 1), "^", ms=6, color=MARK,
-                    label=f"still above {sweep.threshold:g} at lag T-1 = {sweep.T - 1}")
+                    label=f"still above ${level}$ at lag $T-1$ = {sweep.T - 1}")
         f_med = np.median(sweep.f_bar, axis=1)
         with np.errstate(divide="ignore"):
             pred = np.where(f_med < 1, np.log(sweep.threshold) / np.log(np.minimum(f_med, 1 - 1e-16)), np.inf)
-        _survival_log_line(ax, b, pred, rf"$\bar f^k = {sweep.threshold:g}$ at $k = \ln({sweep.threshold:g})/\ln \bar f$",
+        _survival_log_line(ax, b, pred, rf"$\bar f^k = {level}$ at $k = \ln({level})/\ln \bar f$",
                            color=BOUND, ls=":", lw=1.6)
         ax.axhline(sweep.T - 1, color=REFERENCE, lw=0.8)
         _log_range(ax, v.ravel()[fin], [sweep.T - 1])

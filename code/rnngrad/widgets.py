@@ -100,7 +100,8 @@ class Explorer:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=self.figsize, dpi=style.RC["figure.dpi"])
+        # layout="none": fixed margins, whatever a notebook's style asks of new figures.
+        fig = Figure(figsize=self.figsize, dpi=style.RC["figure.dpi"], layout="none")
         FigureCanvasAgg(fig)                  # one canvas for the figure's whole life
         return fig
 
