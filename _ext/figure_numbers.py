@@ -4,10 +4,12 @@ Every figure with a caption is numbered (``numfig``): the chapters' plotting cel
 myst-nb's cell metadata ``"mystnb": {"figure": {"caption": ..., "name": "fig-..."}}``, and
 ``{figure}`` directives. Sphinx numbers figures by section when the toctree is numbered; the
 book's is not (its parts would restart the count, and its headings carry no numbers), so
-Sphinx counts the figures of the whole book in one sequence. This extension renumbers them
-per page, in page order, with the chapter's number in front for the chapters
-(``book/chNN_*``: "Figure 5.2"); other pages count from 1 ("Figure 1"). ``{numref}`` and the
-captions both show the new numbers (``numfig_format`` in ``_config.yml`` says "Figure %s").
+Sphinx counts the figures of the whole book in one sequence ("Figure 17" in chapter 5). This
+extension renumbers them per page, in page order, with the chapter's number in front for the
+chapters (``book/chNN_*``: "Figure 5.2"); other pages count from 1 ("Figure 1"). The same
+holds for every other numbered kind (sphinx-exercise's exercises: "Exercise 5.4", the fourth
+of chapter 5). ``{numref}`` and the captions both show the new numbers (``numfig_format`` in
+``_config.yml`` says "Figure %s").
 
 Sphinx compares each build's numbers with the last build's to decide which pages to write
 again; it is shown its own numbers, so an unchanged page is not rewritten.
