@@ -110,10 +110,11 @@ class Explorer:
         course's style (``style.rc_context``).
 
         A redraw avoids what it can of matplotlib's set-up cost: it computes first (an error
-        leaves the last picture), re-uses the figure's axes (cleared; twins of the previous
-        drawing removed) instead of building new ones, keeps titles at a fixed height (no
-        search for overlapping tick labels, which these plots never have above the axes) and
-        gives log axes no minor ticks (each tick costs about half a millisecond to build).
+        leaves the last picture), re-uses the figure's axes and their ticks (emptied by
+        :func:`_empty`; twins of the previous drawing removed) instead of building new ones,
+        keeps titles at a fixed height (no search for overlapping tick labels, which these
+        plots never have above the axes) and gives log axes no minor ticks (each tick costs
+        about a millisecond to build). The picture is the same as on a new canvas (tested).
         """
         import matplotlib as mpl
         from matplotlib.ticker import NullLocator
@@ -126,7 +127,7 @@ class Explorer:
                 for twin in twins:
                     fig.delaxes(twin)
                 for ax in axes:
-                    ax.clear()
+                    _empty(ax)
             else:
                 width, height = fig.get_size_inches()
                 left, right, bottom, top = self.margins
@@ -234,6 +235,32 @@ class Explorer:
             c.observe(update, names="value")
         return ExplorerView([w.HBox(list(controls.values())), picture],
                             stand_in=_stand_in(self, picture.value, source))
+
+
+def _empty(ax) -> None:
+    """Make ``ax`` as a new Axes is for the plot functions (no artists, titles or labels,
+    linear scales with their default ticks, limits autoscaled from the next data, the colour
+    cycle from its start) while keeping its Tick objects: ``Axes.clear`` throws them away, and
+    building them again is about half of a redraw's time."""
+    from matplotlib.transforms import Bbox
+
+    for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts, *ax.images, *ax.tables,
+                   *ax.artists]:
+        artist.remove()
+    ax.containers.clear()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    for loc in ("left", "center", "right"):
+        ax.set_title("", loc=loc)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_prop_cycle(None)
+    ax.set_xscale("linear")                    # also restores the default locators
+    ax.set_yscale("linear")
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.set_xlim(0, 1, auto=True)
+    ax.set_ylim(0, 1, auto=True)
 
 
 class ExplorerView(w.VBox):
