@@ -63,3 +63,16 @@ def test_no_warning_is_printed_in_the_book(path):
         for out in cell.get("outputs", []):
             text = "".join(out.get("text", ""))
             assert not re.search(r"\w+Warning:", text), f"cell {i}: {text[:200]}"
+
+
+def test_prose_links_to_cell_figures_instead_of_numref():
+    """jupyterlab-myst sees only Markdown cells: a {numref} to a figure named in a code cell's
+    metadata shows there as a bare label. The prose links to it, [Figure 5.2](#fig-ch5-gates)
+    (the book's build checks the number; _ext/figure_numbers.py)."""
+    names = {cell["metadata"]["mystnb"]["figure"]["name"] for path in NOTEBOOKS
+             for _, cell, _ in cells_with_figures(path)}
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] == "markdown":
+                refs = re.findall(r"\{numref\}`(?:[^`<]*<)?([\w-]+)>?`", "".join(cell["source"]))
+                assert not names & set(refs), f"{path.stem} cell {i}: {{numref}} to {names & set(refs)}"

@@ -53,3 +53,14 @@ def test_alt_text_from_metadata_wins_and_lead_in_is_the_fallback():
     cell, image = _cell_with_figure(None)
     alt, source = figure_alt.describe(cell, image, "Figure")
     assert source == "lead-in" and "A section" in alt and "The lead-in sentence" in alt
+
+
+def test_figure_links_must_carry_the_number_of_their_figure():
+    para = nodes.paragraph()
+    para += nodes.reference("", "Figure 2.3", refid="fig-pulse")
+    para += nodes.reference("", "Figure 2.1", refuri="ch02.html#fig-pulse")
+    para += nodes.reference("", "Figure 9.9", refid="sec-intro")
+    para += nodes.reference("", "a section", refid="sec-intro")
+    problems = [p for _, p in figure_numbers.figure_link_problems(para, {"fig-pulse": "2.3"})]
+    assert len(problems) == 2
+    assert "which is Figure 2.3" in problems[0] and "no numbered figure" in problems[1]

@@ -226,7 +226,11 @@ class Explorer:
         (see :class:`ExplorerView`)."""
         controls = {name: c.widget(self.continuous) for name, c in self.controls.items()}
         fig = self.canvas()
-        picture = w.Image(format="png", value=self.png(fig))
+        # Shown at the figure's size (96 CSS px per inch, as the book's figures), not stretched
+        # to the width of the output area, which would blur it and enlarge its text.
+        picture = w.Image(format="png", value=self.png(fig),
+                          layout=w.Layout(width=f"{round(96 * self.figsize[0])}px",
+                                          max_width="100%", height="auto"))
 
         def update(_change=None):
             picture.value = self.png(fig, **{name: c.value for name, c in controls.items()})
