@@ -109,3 +109,19 @@ def test_live_view_displays_with_a_stand_in_for_places_without_a_kernel():
     spec = widgets.EXPLORERS["lag_explorer"](n=8)
     assert png == spec.png(spec.canvas())
     plt.close("all")
+
+
+@pytest.mark.parametrize("name", list(widgets.EXPLORERS))
+def test_a_redrawn_picture_is_the_picture_of_a_new_canvas(name):
+    """Redraws re-use one figure (its axes emptied, not rebuilt): after any other setting,
+    each setting must give exactly the pixels a fresh canvas gives."""
+    from pathlib import Path
+
+    csv = Path(__file__).resolve().parents[1] / "book" / "data" / "long_range_results.csv"
+    spec = widgets.EXPLORERS[name](*([csv] if name == "long_range_explorer" else []))
+    reused = spec.canvas()
+    for control_name, control in spec.controls.items():
+        values = control.span(3)
+        for value in values + values[::-1]:
+            setting = {control_name: value}
+            assert spec.png(reused, **setting) == spec.png(spec.canvas(), **setting), (name, setting)

@@ -17,20 +17,22 @@ from typing import Any, Callable
 import ipywidgets as w
 import numpy as np
 
-from . import bptt, cell, deepnet, dynamics, gradients, lag_curves, plots, survival
+from . import bptt, cell, deepnet, dynamics, gradients, lag_curves, plots, style, survival
 
 __all__ = ["Control", "Explorer", "ExplorerView", "EXPLORERS", "explorer", "lag_explorer",
            "deepnet_explorer", "state_explorer", "contribution_explorer", "cell_path_explorer",
            "gate_explorer", "survival_explorer", "forget_explorer", "long_range_explorer"]
 
 _STYLE = {"description_width": "initial"}
-FIGSIZE = (6.4, 3.6)
-#: Fixed margins (fractions of the figure), wide enough for log tick labels on the left and
-#: a second axis's label on the right.
-MARGINS = dict(left=0.13, right=0.87, bottom=0.15, top=0.88)
-#: For plots with a twin axis and the legend outside, right of it: a wider figure (the axes
-#: keep their size in inches, see Explorer.margins).
-WIDE_FIGSIZE = (7.6, 3.6)
+#: An explorer's picture, in inches: as wide as the book's figures (``style.WIDTH``).
+FIGSIZE = (style.WIDTH, 3.6)
+#: Fixed margins around the axes, in inches (left, right, bottom, top): room for log tick
+#: labels and the axis label on the left, the x label below, a two-line title above. An
+#: explorer with a second y axis (a twin) asks for more on the right.
+MARGINS = (0.95, 0.25, 0.6, 0.7)
+#: Pictures of the website's explorers are drawn at twice the CSS pixel density (crisp on
+#: high-density screens) and shown at ``style.WIDTH`` × 96 CSS px.
+STATIC_DPI = 2 * 96
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ class Control:
 @dataclass(frozen=True)
 class Explorer:
     """An explorer: ``compute(**values)`` → data (pure, tested on its own), then
-    ``draw(data, ax, **values)`` plots it. ``main`` names the control a static page animates."""
+    ``draw(data, ax, **values)`` plots it. ``main`` names the control a static page animates.
+    With ``panels`` > 1 the picture holds that many panels stacked (sharing x), and ``draw``
+    receives the list of their Axes. ``margins`` (inches: left, right, bottom, top) are fixed."""
 
     title: str
     controls: dict[str, Control]
@@ -84,17 +88,11 @@ class Explorer:
     main: str
     continuous: bool = False
     figsize: tuple = field(default=FIGSIZE)
+    panels: int = 1
+    margins: tuple = field(default=MARGINS)
 
     def defaults(self) -> dict:
         return {name: c.value for name, c in self.controls.items()}
-
-    @property
-    def margins(self) -> dict:
-        """MARGINS for FIGSIZE; a wider figure keeps the axes' size and position in inches and
-        gains the extra width on the right."""
-        width = self.figsize[0]
-        return dict(MARGINS, left=MARGINS["left"] * FIGSIZE[0] / width,
-                    right=MARGINS["right"] * FIGSIZE[0] / width)
 
     def canvas(self):
         """A Figure to draw this explorer into again and again (no pyplot state), with fixed
@@ -102,42 +100,51 @@ class Explorer:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=self.figsize)
+        # layout="none": fixed margins, whatever a notebook's style asks of new figures.
+        fig = Figure(figsize=self.figsize, dpi=style.RC["figure.dpi"], layout="none")
         FigureCanvasAgg(fig)                  # one canvas for the figure's whole life
         return fig
 
     def render(self, fig, **values):
-        """Compute and draw at ``values`` (missing ones at their defaults) into ``fig``.
+        """Compute and draw at ``values`` (missing ones at their defaults) into ``fig``, in the
+        course's style (``style.rc_context``).
 
         A redraw avoids what it can of matplotlib's set-up cost: it computes first (an error
-        leaves the last picture), re-uses the figure's first axes (cleared; twins of the
-        previous drawing removed) instead of building new ones, keeps titles at a fixed height
-        (no search for overlapping tick labels, which these plots never have above the axes)
-        and gives log axes no minor ticks (each tick costs about half a millisecond to build,
-        and a log axis over nine decades has seventy of them, a few pixels apart).
+        leaves the last picture), re-uses the figure's axes and their ticks (emptied by
+        :func:`_empty`; twins of the previous drawing removed) instead of building new ones,
+        keeps titles at a fixed height (no search for overlapping tick labels, which these
+        plots never have above the axes) and gives log axes no minor ticks (each tick costs
+        about a millisecond to build). The picture is the same as on a new canvas (tested).
         """
         import matplotlib as mpl
         from matplotlib.ticker import NullLocator
 
         values = {**self.defaults(), **values}
         data = self.compute(**values)
-        if fig.axes:
-            ax, *twins = fig.axes
-            for twin in twins:
-                fig.delaxes(twin)
-            ax.clear()
-        else:
-            fig.subplots_adjust(**self.margins)
-            ax = fig.add_subplot()
-        with mpl.rc_context({"axes.titley": 1.0}):
-            self.draw(data, ax, **values)
+        with style.rc_context(), mpl.rc_context({"axes.titley": 1.0}):
+            if fig.axes:
+                axes, twins = fig.axes[:self.panels], fig.axes[self.panels:]
+                for twin in twins:
+                    fig.delaxes(twin)
+                for ax in axes:
+                    _empty(ax)
+            else:
+                width, height = fig.get_size_inches()
+                left, right, bottom, top = self.margins
+                fig.subplots_adjust(left=left / width, right=1 - right / width,
+                                    bottom=bottom / height, top=1 - top / height, hspace=0.08)
+                axes = list(fig.subplots(self.panels, 1, sharex=True, squeeze=False)[:, 0])
+            self.draw(data, axes if self.panels > 1 else axes[0], **values)
+            for ax in axes[:-1]:                    # stacked panels: one x axis, at the bottom
+                ax.set_xlabel("")
+                ax.tick_params(labelbottom=False)
         for each in fig.axes:
             for axis in (each.xaxis, each.yaxis):
                 if axis.get_scale() == "log":
                     axis.set_minor_locator(NullLocator())
         return fig
 
-    def png(self, fig, *, dpi: int = 100, **values) -> bytes:
+    def png(self, fig, *, dpi: int = 96, **values) -> bytes:
         """The PNG of :meth:`render` (deterministic: no metadata).
 
         The canvas is drawn and its pixels encoded directly, with light compression: about
@@ -150,20 +157,25 @@ class Explorer:
 
         if fig.get_dpi() != dpi:
             fig.set_dpi(dpi)
-        # matplotlib's LogLocator computes candidate ticks a few decades beyond the view and
-        # overflows harmlessly when a curve reaches ~1e270 (the ticks it keeps are finite).
+        # matplotlib's LogLocator computes candidate ticks a few decades beyond the view, and
+        # a cleared log axis autoscales from the last view: both overflow harmlessly when a
+        # curve reached ~1e300 (the limits and ticks kept are finite).
         with np.errstate(over="ignore"):
-            self.render(fig, **values).canvas.draw()
+            self.render(fig, **values)
+            with style.rc_context():
+                fig.canvas.draw()
         buf = io.BytesIO()
         Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).save(buf, format="png",
                                                                    compress_level=1)
         return buf.getvalue()
 
-    def static_html(self, frames: int = 12, *, dpi: int = 80, key: str = "explorer") -> str:
+    def static_html(self, frames: int = 12, *, dpi: int = STATIC_DPI, key: str = "explorer") -> str:
         """A kernel-free version for the static page: the ``main`` control's range rendered to
         ``frames`` pictures (plus the default, where the live view starts; the other controls
-        at their defaults), switched by an HTML range
-        slider and a few lines of JavaScript. Deterministic, so stored outputs do not churn."""
+        at their defaults), switched by an HTML range slider and a few lines of JavaScript.
+        The pictures are drawn at ``dpi`` and shown at the figure's size (96 CSS px per inch,
+        scaled down to the column on a narrow screen). Deterministic, so stored outputs do not
+        churn."""
         import base64
         import html
         import io
@@ -175,12 +187,15 @@ class Explorer:
         start = values.index(control.value)
         imgs = []
         fig = self.canvas()
+        width, height = (round(96 * x) for x in self.figsize)
+        size = (f'width="{width}" height="{height}" '
+                'style="max-width:100%;height:auto"')
         for i, v in enumerate(values):
             buf = _palette_png(io.BytesIO(self.png(fig, dpi=dpi, **{self.main: v})))
             alt = html.escape(f"{self.title}, {control.label} = {_fmt(v)}")
             hidden = "" if i == start else " hidden"
             data = base64.b64encode(buf.getvalue()).decode("ascii")
-            imgs.append(f'<img src="data:image/png;base64,{data}" alt="{alt}"{hidden}>')
+            imgs.append(f'<img src="data:image/png;base64,{data}" {size} alt="{alt}"{hidden}>')
         labels = html.escape(",".join(_fmt(v) for v in values))
         uid = f"rnngrad-static-{html.escape(key)}"
         return (
@@ -207,7 +222,11 @@ class Explorer:
         (see :class:`ExplorerView`)."""
         controls = {name: c.widget(self.continuous) for name, c in self.controls.items()}
         fig = self.canvas()
-        picture = w.Image(format="png", value=self.png(fig))
+        # Shown at the figure's size (96 CSS px per inch, as the book's figures), not stretched
+        # to the width of the output area, which would blur it and enlarge its text.
+        picture = w.Image(format="png", value=self.png(fig),
+                          layout=w.Layout(width=f"{round(96 * self.figsize[0])}px",
+                                          max_width="100%", height="auto"))
 
         def update(_change=None):
             picture.value = self.png(fig, **{name: c.value for name, c in controls.items()})
@@ -216,6 +235,32 @@ class Explorer:
             c.observe(update, names="value")
         return ExplorerView([w.HBox(list(controls.values())), picture],
                             stand_in=_stand_in(self, picture.value, source))
+
+
+def _empty(ax) -> None:
+    """Make ``ax`` as a new Axes is for the plot functions (no artists, titles or labels,
+    linear scales with their default ticks, limits autoscaled from the next data, the colour
+    cycle from its start) while keeping its Tick objects: ``Axes.clear`` throws them away, and
+    building them again is about half of a redraw's time."""
+    from matplotlib.transforms import Bbox
+
+    for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts, *ax.images, *ax.tables,
+                   *ax.artists]:
+        artist.remove()
+    ax.containers.clear()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    for loc in ("left", "center", "right"):
+        ax.set_title("", loc=loc)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_prop_cycle(None)
+    ax.set_xscale("linear")                    # also restores the default locators
+    ax.set_yscale("linear")
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.set_xlim(0, 1, auto=True)
+    ax.set_ylim(0, 1, auto=True)
 
 
 class ExplorerView(w.VBox):
@@ -300,7 +345,7 @@ def lag_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
 
     def draw(curve, ax, **_):
         plots.plot_lag_curve(curve, ax=ax)
-        ax.set_title(curve.label)
+        ax.set_title(style.mathtext(curve.label))
 
     return Explorer(
         "gradient norm vs lag, simple RNN",
@@ -336,8 +381,7 @@ def state_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
         {"scale": Control("‖W_rec‖₂", 1.0, 0.1, 16.0, 0.1), "activation": _ACTIVATION,
          "inputs": Control("input", "noise", options=tuple(dynamics.INPUT_KINDS))},
         functools.partial(dynamics.state_trajectories, n=n, T=T, seed=seed),
-        lambda traj, ax, **_: plots.plot_state_trajectories(traj, ax=ax), main="scale",
-        figsize=WIDE_FIGSIZE)
+        lambda traj, ax, **_: plots.plot_state_trajectories(traj, ax=ax), main="scale")
 
 
 @explorer
@@ -372,7 +416,13 @@ def cell_path_explorer(*, n: int = 8, seed: int = 0) -> Explorer:
         {"weight_scale": Control("weight scale", 1.0, 0.1, 4.0, 0.1),
          "forget_bias": Control("forget bias", 1.0, -3.0, 6.0, 0.25),
          "T": Control("length T", 40, 2, 200, 1)},
-        functools.partial(_cell_path_gap, n=n, seed=seed), draw, main="weight_scale")
+        functools.partial(_cell_path_gap, n=n, seed=seed), draw, main="weight_scale",
+        margins=(MARGINS[0], MARGINS[0], *MARGINS[2:]))     # room for the twin's label
+
+
+def _draw_gates(traj, axes, **_):
+    plots.plot_gate_trajectories(traj, ax=axes[0], which="cell")
+    plots.plot_gate_trajectories(traj, ax=axes[1], which="gates")
 
 
 @explorer
@@ -385,8 +435,7 @@ def gate_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
          "input_scale": Control("input scale", 1.0, 0.0, 10.0, 0.5),
          "inputs": Control("input", "noise", options=tuple(cell.INPUT_KINDS))},
         functools.partial(cell.gate_trajectories, n=n, T=T, seed=seed),
-        lambda traj, ax, **_: plots.plot_gate_trajectories(traj, ax=ax), main="forget_bias",
-        figsize=WIDE_FIGSIZE)
+        _draw_gates, main="forget_bias", figsize=(style.WIDTH, 5.6), panels=2)
 
 
 @explorer
@@ -397,8 +446,7 @@ def survival_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
 
     def draw(curves, ax, *, weight_scale, **_):
         plots.plot_lag_comparison(curves, ax=ax)
-        ax.set_title(f"n = {n}, weight scale {weight_scale:g}, same inputs for all three",
-                     fontsize="medium")
+        ax.set_title(f"n = {n}, weight scale {weight_scale:g}, same inputs for all three")
 
     return Explorer(
         "RNN vs LSTM: gradient norm vs lag",
