@@ -62,6 +62,14 @@ class Control:
         return kind(value=self.value, min=self.min, max=self.max, step=self.step,
                     continuous_update=continuous, **extra, **common)
 
+    def text(self, value) -> str:
+        """How a value of this control is labelled: an option's label, a number to three
+        significant digits."""
+        for o in self.options:
+            if isinstance(o, tuple) and o[1] == value:
+                return o[0]
+        return _fmt(value)
+
     def span(self, k: int = 20) -> list:
         """``k`` values spanning the control's range (all options of a choice), ends included."""
         if self.options:   # options are values, or (label, value) pairs
@@ -77,8 +85,9 @@ class Control:
 @dataclass(frozen=True)
 class Explorer:
     """An explorer: ``compute(**values)`` → data (pure, tested on its own), then
-    ``draw(data, ax, **values)`` plots it. ``main`` names the control a static page animates.
-    With ``panels`` > 1 the picture holds that many panels stacked (sharing x), and ``draw``
+    ``draw(data, ax, **values)`` plots it. The website's kernel-free version varies every
+    control (``main``, the one that tells the chapter's story, over the most values) except
+    those named in ``fixed``, which keep their defaults. With ``panels`` > 1 the picture holds that many panels stacked (sharing x), and ``draw``
     receives the list of their Axes. ``margins`` (inches: left, right, bottom, top) are fixed."""
 
     title: str
@@ -90,6 +99,7 @@ class Explorer:
     figsize: tuple = field(default=FIGSIZE)
     panels: int = 1
     margins: tuple = field(default=MARGINS)
+    fixed: tuple = ()
 
     def defaults(self) -> dict:
         return {name: c.value for name, c in self.controls.items()}
@@ -169,48 +179,90 @@ class Explorer:
                                                                    compress_level=1)
         return buf.getvalue()
 
-    def static_html(self, frames: int = 12, *, dpi: int = STATIC_DPI, key: str = "explorer") -> str:
-        """A kernel-free version for the static page: the ``main`` control's range rendered to
-        ``frames`` pictures (plus the default, where the live view starts; the other controls
-        at their defaults), switched by an HTML range slider and a few lines of JavaScript.
-        The pictures are drawn at ``dpi`` and shown at the figure's size (96 CSS px per inch,
-        scaled down to the column on a narrow screen). Deterministic, so stored outputs do not
-        churn."""
-        import base64
-        import html
-        import io
+    def website_values(self, *, main_values: int = 7, other_values: int = 3) -> dict[str, list]:
+        """The values each control takes in the website's kernel-free explorer: the ``main``
+        control ``main_values`` over its range, every other slider ``other_values``, a choice
+        all its options, each range with the control's default added (where the live view
+        starts); a control named in ``fixed`` keeps its default."""
+        grid = {}
+        for name, c in self.controls.items():
+            if name in self.fixed:
+                grid[name] = [c.value]
+                continue
+            values = c.span(main_values if name == self.main else other_values)
+            if not c.options and c.value not in values:
+                values = sorted(values + [c.value])
+            grid[name] = values
+        return grid
 
-        control = self.controls[self.main]
-        values = control.span(frames)
-        if control.value not in values:           # start where the live view starts
-            values = sorted(values + [control.value]) if not control.options else values
-        start = values.index(control.value)
-        imgs = []
+    def website_frames(self, *, dpi: int = STATIC_DPI):
+        """The pictures of the kernel-free explorer, one per combination of ``website_values``
+        (the last control varying fastest): yields PNG bytes, drawn at ``dpi``. Deterministic."""
+        import io
+        import itertools
+
+        grid = self.website_values()
         fig = self.canvas()
+        for combo in itertools.product(*grid.values()):
+            png = self.png(fig, dpi=dpi, **dict(zip(grid, combo)))
+            yield _palette_png(io.BytesIO(png)).getvalue()
+
+    def static_html(self, frame_url: str, *, key: str = "explorer") -> str:
+        """The website's kernel-free explorer: a control for every control the website varies
+        (a range slider, or a menu for a choice) above one picture, the file
+        ``frame_url.format(i)`` for frame i of :meth:`website_frames`. A few lines of
+        JavaScript swap the file when a control moves; the browser fetches each picture the
+        first time it is shown. The picture is shown at the figure's size (96 CSS px per inch,
+        scaled down to the column on a narrow screen)."""
+        import html
+        import json
+
+        grid = self.website_values()
+        names = list(grid)
+        at = [grid[n].index(self.controls[n].value) for n in names]
+        strides = [1] * len(names)
+        for k in range(len(names) - 2, -1, -1):
+            strides[k] = strides[k + 1] * len(grid[names[k + 1]])
+        spec = {"url": frame_url, "title": self.title, "strides": strides, "names": names,
+                "labels": [self.controls[n].label for n in names],
+                "values": [[self.controls[n].text(v) for v in grid[n]] for n in names], "at": at}
+        rows = []
+        for k, n in enumerate(names):
+            c, values, label = self.controls[n], grid[n], html.escape(self.controls[n].label)
+            if len(values) == 1:
+                continue
+            if c.options and not c.slider:
+                options = "".join(f'<option value="{i}"{" selected" if i == at[k] else ""}>'
+                                  f"{html.escape(c.text(v))}</option>" for i, v in enumerate(values))
+                rows.append(f'<label>{label} <select data-control="{k}">{options}</select></label>')
+            else:
+                rows.append(f'<label>{label} <input type="range" data-control="{k}" min="0" '
+                            f'max="{len(values) - 1}" step="1" value="{at[k]}" aria-label="{label}">'
+                            f" <output>{html.escape(c.text(values[at[k]]))}</output></label>")
+        first = sum(s * i for s, i in zip(strides, at))
+        alt = ", ".join([self.title] + [f"{spec['labels'][k]} = {spec['values'][k][i]}"
+                                        for k, i in enumerate(at)])
         width, height = (round(96 * x) for x in self.figsize)
-        size = (f'width="{width}" height="{height}" '
-                'style="max-width:100%;height:auto"')
-        for i, v in enumerate(values):
-            buf = _palette_png(io.BytesIO(self.png(fig, dpi=dpi, **{self.main: v})))
-            alt = html.escape(f"{self.title}, {control.label} = {_fmt(v)}")
-            hidden = "" if i == start else " hidden"
-            data = base64.b64encode(buf.getvalue()).decode("ascii")
-            imgs.append(f'<img src="data:image/png;base64,{data}" {size} alt="{alt}"{hidden}>')
-        labels = html.escape(",".join(_fmt(v) for v in values))
         uid = f"rnngrad-static-{html.escape(key)}"
         return (
-            f'<div class="rnngrad-static-explorer" id="{uid}" data-labels="{labels}">'
-            f'<label>{html.escape(control.label)} '
-            f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
-            f'aria-label="{html.escape(control.label)}"> '
-            f"<output>{html.escape(_fmt(values[start]))}</output></label>"
-            f'<div class="frames">{"".join(imgs)}</div>'
+            f'<div class="rnngrad-static-explorer" id="{uid}" '
+            f'data-explorer="{html.escape(json.dumps(spec, ensure_ascii=False))}">'
+            f'<div class="controls">{"".join(rows)}</div>'
+            f'<div class="frames"><img src="{html.escape(frame_url.format(first))}" '
+            f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
+            f'alt="{html.escape(alt)}"></div>'
             "<script>(function(){"
-            f'var root=document.getElementById("{uid}");'
-            'var slider=root.querySelector("input"),out=root.querySelector("output"),'
-            'imgs=root.querySelectorAll(".frames img"),labels=root.dataset.labels.split(",");'
-            'slider.addEventListener("input",function(){var k=+slider.value;'
-            "imgs.forEach(function(im,j){im.hidden=(j!==k);});out.textContent=labels[k];});"
+            f'var root=document.getElementById("{uid}"),spec=JSON.parse(root.dataset.explorer),'
+            'img=root.querySelector(".frames img"),at=spec.at.slice();'
+            "function show(){var i=0,alt=[spec.title];"
+            "for(var k=0;k<at.length;k++){i+=spec.strides[k]*at[k];"
+            'alt.push(spec.labels[k]+" = "+spec.values[k][at[k]]);}'
+            'img.src=spec.url.replace("{}",i);img.alt=alt.join(", ");}'
+            'root.querySelectorAll("[data-control]").forEach(function(el){'
+            "var k=+el.dataset.control;"
+            'el.addEventListener("input",function(){at[k]=+el.value;'
+            'var out=el.parentNode.querySelector("output");'
+            "if(out)out.textContent=spec.values[k][at[k]];show();});});"
             "})();</script></div>")
 
     def widget(self, source: tuple[str, tuple, dict] | None = None) -> ExplorerView:
@@ -316,7 +368,8 @@ def _palette_png(buf):
 
 
 def _fmt(v) -> str:
-    return f"{v:g}" if isinstance(v, (float, np.floating)) else str(v)
+    """A control's value as its label shows it: numbers to three significant digits."""
+    return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
 #: name → the function that declares it (``EXPLORERS["lag_explorer"](n=8)`` is an Explorer).
@@ -482,10 +535,13 @@ def long_range_explorer(csv_path, npz_path=None) -> Explorer:
 
     from . import experiment
 
+    from . import train as _train
+
     rows = experiment.read_results(csv_path)
     store = experiment.load_curves(npz_path or Path(csv_path).with_suffix(".npz"))
     tasks = tuple(sorted({r["task"] for r in rows}, key=lambda t: t != "first_bit"))
-    models = tuple(experiment.success_table(rows, tasks[0]).models)
+    models = tuple((_train.model_spec(m).label, m)
+                   for m in experiment.success_table(rows, tasks[0]).models)
     lags = tuple(sorted({r["lag"] for r in rows}))
     seeds = tuple(sorted({r["seed"] for r in rows}))
     views = (("loss", "loss"), ("accuracy", "accuracy"), ("‖∂L/∂θ‖", "grad_norm"),
@@ -493,9 +549,10 @@ def long_range_explorer(csv_path, npz_path=None) -> Explorer:
     return Explorer(
         "one training run of the long-range sweep",
         {"task": Control("task", tasks[0], options=tasks),
-         "model": Control("model", models[-1], options=models),
+         "model": Control("model", models[-1][1], options=models),
          "lag": Control("lag (T for adding)", lags[len(lags) // 2], options=lags, slider=True),
          "seed": Control("seed", seeds[0], options=seeds),
          "view": Control("view", "loss", options=views)},
         lambda task, model, lag, seed, view: store.get(task, model, lag, seed),
-        lambda run, ax, *, view, **_: plots.plot_run_view(run, ax=ax, view=view), main="lag")
+        lambda run, ax, *, view, **_: plots.plot_run_view(run, ax=ax, view=view), main="lag",
+        fixed=("seed",))
