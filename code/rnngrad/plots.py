@@ -40,6 +40,9 @@ LOG_MIN, LOG_MAX = 1e-200, 1e200
 #: Colours with a meaning, the same in every figure: a threshold or a highlighted value
 #: (vermillion), a reference line such as y = 1 (grey), a bound or prediction (black).
 MARK, REFERENCE, BOUND = PALETTE["vermillion"], PALETTE["grey"], PALETTE["black"]
+#: The gradient-descent paths of chapter 4, in the same colours on the error surface and in
+#: the plot of their gradient norms; drawn with a dark outline, visible on any background.
+PATH_COLORS = (PALETTE["orange"], PALETTE["sky"], PALETTE["green"])
 #: Markers and line styles that keep several series apart in greyscale.
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))
@@ -155,27 +158,31 @@ def plot_threshold_sweep(scales, norms, *, gamma: float, lag: int, ax=None, labe
     return ax
 
 
+def _path_style(k: int) -> dict:
+    """Line style of chapter 4's k-th descent path: its colour and marker, outlined in black.
+    Paths that share their first steps overlap: later ones are drawn thinner, on top."""
+    import matplotlib.patheffects as pe
+
+    return dict(ls="-", color=PATH_COLORS[k % len(PATH_COLORS)], marker=MARKERS[k % len(MARKERS)],
+                ms=6 - 1.5 * k, mec="black", mew=0.6, lw=2.2 - 0.6 * k, zorder=2 + k,
+                path_effects=[pe.withStroke(linewidth=4.0 - k, foreground="black")])
+
+
 def plot_loss_surface(W, B, loss, *, paths=(), ax=None):
     """The one-unit RNN's error surface E(w, b) (chapter 4), with gradient-descent paths.
 
     ``paths`` is a sequence of (label, GradientDescentPath); each is drawn step by step, in a
-    colour with a dark outline (visible on the colour map and in the legend).
+    colour with a dark outline (visible on the colour map and in the legend), the same as in
+    :func:`plot_clipping_steps`.
     """
-    import matplotlib.patheffects as pe
-
     ax = _axes(ax)
     cs = ax.pcolormesh(W, B, loss, shading="auto", cmap="viridis", rasterized=True)
     ax.figure.colorbar(cs, ax=ax, label=r"error $E(w, b)$")
     wmin, wmax, bmin, bmax = W.min(), W.max(), B.min(), B.max()
-    outline = [pe.withStroke(linewidth=4.0, foreground="black")]
-    colors = (PALETTE["orange"], "white", PALETTE["sky"])
     for k, (label, path) in enumerate(paths):
         p = path.params
         inside = (p[:, 0] >= wmin) & (p[:, 0] <= wmax) & (p[:, 1] >= bmin) & (p[:, 1] <= bmax)
-        color = colors[k % len(colors)]
-        ax.plot(p[:, 0], p[:, 1], ls="-", marker=MARKERS[k % len(MARKERS)], ms=6 - 1.5 * k,
-                mec="black", mew=0.6, color=color, lw=2.2 - 0.6 * k, label=label, zorder=2 + k,
-                path_effects=outline)
+        ax.plot(p[:, 0], p[:, 1], label=label, **_path_style(k))
         if not inside.all():
             k_out = int(np.argmin(inside))
             ax.annotate(f"{label}: thrown off the plot to\n(w, b) = ({p[k_out, 0]:.1f}, "
@@ -193,7 +200,8 @@ def plot_loss_surface(W, B, loss, *, paths=(), ax=None):
 
 def plot_clipping_steps(paths, *, threshold: float, ax=None):
     """Raw gradient norm at each gradient-descent step (log scale), for each (label, path),
-    with the clipping threshold (chapter 4)."""
+    with the clipping threshold (chapter 4); the paths in the colours of
+    :func:`plot_loss_surface`."""
     ax = _axes(ax)
     ax.set_yscale("log")
     shown = [np.asarray([threshold], dtype=float)]
@@ -202,9 +210,7 @@ def plot_clipping_steps(paths, *, threshold: float, ax=None):
         steps = np.arange(len(g))
         ok = np.isfinite(g) & (g > 0)
         shown.append(g[ok])
-        # Paths that share their first steps overlap: later ones are drawn thinner, on top.
-        (line,) = ax.plot(steps[ok], g[ok], ls="-", marker=MARKERS[k % len(MARKERS)],
-                          ms=6 - 1.5 * k, lw=2.6 - 0.8 * k, alpha=0.85, label=label, zorder=2 + k)
+        (line,) = ax.plot(steps[ok], g[ok], label=label, **_path_style(k))
         if (~ok).any():
             line.set_label(f"{label} (gradient 0 or not finite at {int((~ok).sum())} step(s))")
     ax.axhline(threshold, color=MARK, ls=":", lw=1.5, label=f"clipping threshold {threshold:g}")
