@@ -121,7 +121,7 @@ class Explorer:
 
         A redraw avoids what it can of matplotlib's set-up cost: it computes first (an error
         leaves the last picture), re-uses the figure's axes and their ticks (emptied by
-        :func:`_empty`; twins of the previous drawing removed) instead of building new ones,
+        ``_empty``; twins of the previous drawing removed) instead of building new ones,
         keeps titles at a fixed height (no search for overlapping tick labels, which these
         plots never have above the axes) and gives log axes no minor ticks (each tick costs
         about a millisecond to build). The picture is the same as on a new canvas (tested).
