@@ -187,7 +187,8 @@ _MATH = [("‖W_rec‖₂", r"$\|W_\mathrm{rec}\|_2$"), ("W_rec", r"$W_\mathrm{r
 
 def mathtext(text: str) -> str:
     """``text`` with the plain-text symbols of the package's labels (‖W_rec‖₂, b_f, f̄, γ, σ)
-    in mathtext, outside any ``$…$`` it already has: titles show W_rec, not ``W_rec``."""
+    in mathtext, outside any math it already has (between dollar signs): titles show W_rec
+    as a symbol with a subscript, not as the text ``W_rec``."""
     if not isinstance(text, str):
         raise ValueError(f"text must be a str, got {type(text).__name__}")
     parts = text.split("$")

@@ -1,8 +1,8 @@
 """Tables of the chapters, shown as tables: a Markdown table on the page, aligned text elsewhere.
 
 A :class:`Table` displayed in a notebook gives Jupyter two forms: ``text/markdown`` (a real
-table: the book renders it with the page's table style, headers may hold math such as
-``$\\lVert W_\\mathrm{rec}\\rVert_2$``) and ``text/plain`` (aligned columns, for a terminal).
+table: the book renders it with the page's table style, and headers may hold TeX math) and
+``text/plain`` (aligned columns, for a terminal).
 Every cell is text computed from the results; nothing is typed in by hand.
 
 * :func:`single_path_errors`: chapter 3's relative error of eq. (1) over T and ‖W_rec‖₂;
