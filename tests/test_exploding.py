@@ -60,6 +60,14 @@ def test_clipping_keeps_descent_on_the_surface():
     assert clipped.clipped.any()
 
 
+def test_descent_losses_are_those_of_the_path_points():
+    for clip in (None, 1.0):
+        path = exploding.gradient_descent(5.0, -2.8, lr=0.3, steps=30, clip=clip)
+        assert path.losses.shape == (31,) and path.params.shape == (31, 2)
+        expected = [exploding.one_unit(w, b).loss for w, b in path.params]
+        np.testing.assert_allclose(path.losses, expected, rtol=1e-14)
+
+
 @pytest.mark.parametrize("call, arg", [
     (lambda: exploding.one_unit(np.ones(3), np.ones(4)), "same shape"),
     (lambda: exploding.one_unit(np.nan, 0.0), "w"),

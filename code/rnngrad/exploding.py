@@ -92,7 +92,8 @@ def clip_by_norm(g: np.ndarray, threshold: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class GradientDescentPath:
-    """Parameters (steps+1, 2), the raw gradient norm at each step (steps,), and the loss."""
+    """Parameters (steps+1, 2), the raw gradient norm at each step (steps,), and the loss E at
+    each point of ``params`` (steps+1,), so ``losses[-1]`` is E at the end point."""
 
     params: np.ndarray
     grad_norms: np.ndarray
@@ -105,6 +106,7 @@ def gradient_descent(w0: float, b0: float, *, lr: float = 0.1, steps: int = 20,
     """Plain gradient descent on E(w, b), optionally with norm clipping at ``clip``.
 
     A step whose gradient is not finite stops the path there (the parameters are kept).
+    ``losses[i]`` is E at ``params[i]``, the end point included.
 
     Used in :ref:`ch4-exploding` (chapter 4).
     """
@@ -123,5 +125,7 @@ def gradient_descent(w0: float, b0: float, *, lr: float = 0.1, steps: int = 20,
         clipped.append(bool(clip is not None and norms[-1] > clip))
         p = p - lr * step
         path.append(p.copy())
+    else:                                   # no break: add E at the end point
+        losses.append(float(one_unit(p[0], p[1], T=T).loss))
     return GradientDescentPath(np.array(path), np.array(norms), np.array(losses),
                                np.array(clipped, dtype=bool))
