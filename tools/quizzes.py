@@ -117,8 +117,9 @@ def part1() -> Quiz:
                r"weight?",
                [(str(L), False, "That is one factor per layer. Every layer above the first "
                                 "contributes a weight and an activation derivative."),
-                (str(2 * L), False, "Close: you are missing the factors that appear only once, "
-                                    "the loss derivative E′(a_L) and the input x."),
+                (str(2 * L), False, "One short. A weight and a σ′ per layer gives 2L, but w_1 is "
+                                    "what we differentiate by, not a factor; the factors that "
+                                    "appear only once, E′(a_L) and the input x, come on top."),
                 (str(n_factors), True, "One loss derivative, L activation derivatives, L − 1 "
                                        "weights and the input: 2L + 1."),
                 (str(3 * L), False, "Three per layer is the classroom note's count; each extra "
