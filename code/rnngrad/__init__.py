@@ -8,6 +8,7 @@ Modules (the chapter that introduces each in brackets):
     numdiff     central finite differences, relative errors                      [3]
     exploding   Pascanu et al.'s one-unit example, norm clipping                  [4]
     lstm        LSTM: forward, full BPTT, the terms A, B, C, D of eq. (6)         [5–6]
+    gru         GRU (PyTorch's convention): forward, full BPTT, step Jacobian     [GRU]
     gradients   products of step Jacobians, gradient norm vs lag, per-step terms [3–8]
     lag_curves  gradient norm vs lag of seeded random RNNs and LSTMs (the demos)  [4, 6–8]
     activations stable sigmoid, tanh, their derivatives and γ
@@ -23,9 +24,9 @@ Modules (the chapter that introduces each in brackets):
 explicitly (``from rnngrad import widgets``). Importing rnngrad changes no global state.
 """
 
-from . import (activations, bptt, deepnet, dynamics, exploding, gradients, lag_curves, lstm,
+from . import (activations, bptt, deepnet, dynamics, exploding, gradients, gru, lag_curves, lstm,
                numdiff, rnn)
 
-__all__ = ["activations", "bptt", "deepnet", "dynamics", "exploding", "gradients", "lag_curves",
-           "lstm", "numdiff", "rnn"]
+__all__ = ["activations", "bptt", "deepnet", "dynamics", "exploding", "gradients", "gru",
+           "lag_curves", "lstm", "numdiff", "rnn"]
 __version__ = "0.1.0"
