@@ -11,7 +11,7 @@ JB     := $(BIN)/jupyter-book
 CODE   := $(wildcard code/rnngrad/*.py) code/pyproject.toml
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help book test unit slow lab-test nbval browser binder-test serve notebooks clean experiment bench student lab
+.PHONY: help book test unit slow lab-test nbval browser binder-test serve notebooks clean experiment bench student lab diagrams
 
 help:
 	@echo "make book       build the HTML book strictly into _build/html (creates .venv)"
@@ -22,6 +22,7 @@ help:
 	@echo "make binder-test  build a fresh venv the way Binder does and run every notebook in it"
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
+	@echo "make diagrams   redraw the diagrams of the chapters (book/figures/diagrams/*.svg)"
 	@echo "make student    the student edition (no solutions) into _build/student/, with an archive to hand out"
 	@echo "make experiment chapter 9's training sweep (about 5 minutes), writes book/data/"
 	@echo "make bench      time the explorers, the models, the lag curves, every chapter and make book"
@@ -72,6 +73,11 @@ serve: book
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py --inplace --cell-timeout $(or $(CELL_TIMEOUT),180) \
 	  --timeout $(or $(RUN_TIMEOUT),1800) $(NOTEBOOKS)
+
+# The chapters' diagrams: SVG files drawn by rnngrad.diagrams, shown by MyST figures in the
+# notebooks' markdown (tests/test_diagrams.py fails when a committed file is out of date).
+diagrams: $(STAMP)
+	$(BIN)/python tools/draw_diagrams.py
 
 clean:
 	rm -rf _build

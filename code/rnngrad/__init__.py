@@ -14,13 +14,14 @@ Modules (the chapter that introduces each in brackets):
     activations stable sigmoid, tanh, their derivatives and γ
     symbolic    SymPy derivations and the audit of the source's equations        [4, 6]
     plots       matplotlib figures (each takes ax=None and returns the Axes)
+    diagrams    the chapters' diagrams: unrolled RNN, LSTM cell, backward paths  [1–7]
     widgets     the explorers: declared once, shown live (ipywidgets) or as static frames
     exercises   answer checkers for the code exercises
     cell        chapter 5's experiments on one LSTM cell: equations, memory, gates [5]
     survival    how far back the LSTM's gradient survives; the forget gate        [7–8]
     tasks, train, experiment: long-range tasks, training with full BPTT, the sweep [9]
 
-``symbolic``, ``plots``, ``widgets`` and ``exercises`` load SymPy, matplotlib and ipywidgets: import them
+``symbolic``, ``plots``, ``diagrams``, ``widgets`` and ``exercises`` load SymPy, matplotlib and ipywidgets: import them
 explicitly (``from rnngrad import widgets``). Importing rnngrad changes no global state.
 """
 

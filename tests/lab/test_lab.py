@@ -9,6 +9,8 @@ For each chapter below, in JupyterLab started from the project's venv with the c
   no formula failed to typeset, and every cross-reference resolved (a reference that does
   not resolve shows its bare label with a warning sign; citations are allowed to: jupyterlab-myst
   cannot read a bibliography);
+* every image of a markdown cell is shown with its alt text: the chapter's diagrams, MyST
+  ``{figure}`` directives whose path (``figures/diagrams/...``) is relative to the notebook;
 * opening it did not mark it modified (JupyterLab writes the running kernel's spec and
   language into the notebook's metadata: if those differ from the stored ones, the notebook is
   "dirty" at once and autosave rewrites it);
@@ -86,6 +88,10 @@ RENDERED = """() => {
   });
   return out;
 }""" % PANEL
+
+# The images of the rendered markdown cells (the diagrams of the MyST {figure} directives).
+MD_IMAGES = """() => [...%s.content.node.querySelectorAll('.jp-MarkdownCell .myst img')].map(
+  i => ({src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth, alt: i.alt}))""" % PANEL
 
 # Run All is over once the kernel has been busy, no cell waits ([*]) and the kernel is idle
 # (after an error, JupyterLab drops the cells still queued: their prompts lose the *).
@@ -221,6 +227,18 @@ def test_notebook_in_jupyterlab(page, lab, lab_timings, chapter):
     n_adm = _directives(stored, ADMONITIONS)
     assert r["admonitions"] == n_adm, (
         f"{chapter}: {n_adm} admonitions in the source, {r['admonitions']} boxes drawn")
+
+    n_fig = _directives(stored, ["figure"])
+    assert n_fig > 0, f"{chapter} has no {{figure}}: pick a chapter with a diagram"
+    try:
+        page.wait_for_function(f"() => ({MD_IMAGES})().every(i => i.complete)", timeout=30_000,
+                               polling=250)
+    except Exception:  # noqa: BLE001 - reported below with the images
+        pass
+    images = page.evaluate(MD_IMAGES)
+    assert len(images) == n_fig, f"{chapter}: {n_fig} {{figure}} directives, images: {images}"
+    unseen = [i for i in images if not i["width"] or len(i["alt"]) < 40]
+    assert not unseen, f"{chapter}: figures not shown, or without alt text: {unseen}"
 
     hidden = [i for i, c in enumerate(stored["cells"])
               if c["metadata"].get("jupyter", {}).get("source_hidden")]
