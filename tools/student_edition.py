@@ -51,8 +51,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = "book"
-#: Pages of the full edition that students do not get (they discuss the exercises).
-TEACHER_ONLY = {"book/instructor_guide"}
+#: Pages of the full edition that students do not get: the guide discusses the exercises, and
+#: the API page of the exercise checkers (with its source page) shows how each reference
+#: answer is computed.
+TEACHER_ONLY = {"book/instructor_guide", "book/api/exercises"}
 #: Cell tag of solution code cells.
 SOLUTION_TAG = "solution"
 
@@ -182,12 +184,12 @@ def _strip_file(src: Path, dst: Path) -> None:
 
 
 def _skip(rel: Path, pages: set[str]) -> bool:
-    """Leave out checkpoints, caches, and pages (.ipynb, .md directly in book/) that the
-    student toc lacks. Files in book's subfolders (data, figures) are never pages: kept."""
+    """Leave out checkpoints, caches, and pages (.ipynb, .md in book/ or book/api/) that the
+    student toc lacks. Files in book's other subfolders (data, figures) are never pages: kept."""
     parts = set(rel.parts)
     if ".ipynb_checkpoints" in parts or "__pycache__" in parts or "_build" in parts:
         return True
-    is_page = rel.suffix in (".ipynb", ".md") and rel.parent == Path(BOOK)
+    is_page = rel.suffix in (".ipynb", ".md") and rel.parent in (Path(BOOK), Path(BOOK) / "api")
     return is_page and str(rel.with_suffix("")) not in pages
 
 

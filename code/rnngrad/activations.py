@@ -18,6 +18,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
     Uses e^{-|z|} ≤ 1 only, so no overflow warning for any finite z, and keeps full relative
     precision for large negative z (σ(z) ≈ e^{z}).
+
+    Derived in :ref:`ch1-sigma-bound` (chapter 1); the RNN's activation in :ref:`ch2-model`
+    (chapter 2).
     """
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(-np.abs(z))
@@ -25,10 +28,14 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def tanh(z: np.ndarray) -> np.ndarray:
-    """Hyperbolic tangent (NumPy's, which never overflows)."""
+    """Hyperbolic tangent (NumPy's, which never overflows).
+
+    Derived in :ref:`ch1-sigma-bound` (chapter 1).
+    """
     return np.tanh(z)
 
 
+#: The activations by name: ``ACTIVATIONS["tanh"](z)``.
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh}
 
 #: Supremum of the activation's derivative: σ' ≤ 1/4 (at z = 0), tanh' ≤ 1 (at z = 0).
@@ -42,7 +49,10 @@ def check_activation(name: str) -> str:
 
 
 def activation(name: str):
-    """The activation function called ``name`` ('sigmoid' or 'tanh')."""
+    """The activation function called ``name`` ('sigmoid' or 'tanh').
+
+    Used in :ref:`ch2-model` (chapter 2).
+    """
     return ACTIVATIONS[check_activation(name)]
 
 
@@ -53,6 +63,8 @@ def derivative(name: str, z) -> np.ndarray:
     4e^{-2|z|} / (1 + e^{-2|z|})² (≤ 1, at z = 0). Unlike a(1 - a) or 1 - a², these do not
     round to exactly 0 once a = act(z) rounds to 1, so a zero gradient here means a genuine
     float64 underflow (|z| ≳ 745 or 372).
+
+    Derived in :ref:`ch1-sigma-bound` (chapter 1).
     """
     check_activation(name)
     z = np.asarray(z, dtype=np.float64)
@@ -64,7 +76,10 @@ def derivative(name: str, z) -> np.ndarray:
 
 
 def derivative_from_output(name: str, a: np.ndarray) -> np.ndarray:
-    """act'(z) expressed through a = act(z)."""
+    """act'(z) expressed through a = act(z).
+
+    Derived in :ref:`ch2-saturation` (chapter 2).
+    """
     check_activation(name)
     if name == "sigmoid":
         return a * (1.0 - a)

@@ -56,6 +56,8 @@ def stacked_gradient(grads: _rnn.RNNGrads) -> np.ndarray:
 
     Works for a full gradient (``rnn.backward``: shape (n, n+m)) and for per-step terms
     (``rnn.bptt_terms``: shape (T, n, n+m)).
+
+    Derived in :ref:`ch3-loss` (chapter 3).
     """
     if not isinstance(grads, _rnn.RNNGrads):
         raise ValueError(f"grads must be an RNNGrads (from rnn.backward or rnn.bptt_terms), "
@@ -77,6 +79,8 @@ def last_state_loss(trace: _rnn.RNNTrace, y) -> float:
 
     The source's single output at the last step, with the read-out h = c (chapter 3). For a
     batched trace, y is (B, n) and E is summed over the batch.
+
+    Derived in :ref:`ch3-loss` (eq. 3.1, chapter 3).
     """
     y = _target(trace, y, "y")
     d = trace.c[-1] - y
@@ -87,6 +91,8 @@ def last_state_loss_grad(trace: _rnn.RNNTrace, y) -> np.ndarray:
     """Direct gradients ∂⁺E/∂c_t of E = ½‖c_{T-1} − y‖², the ``dL_dc`` of ``rnn.backward``.
 
     Shape of ``trace.c``: zero at every step except the last, where it is c_{T-1} − y.
+
+    Derived in :ref:`ch3-loss` (eq. 3.1, chapter 3).
     """
     y = _target(trace, y, "y")
     g = np.zeros_like(trace.c)
@@ -95,7 +101,10 @@ def last_state_loss_grad(trace: _rnn.RNNTrace, y) -> np.ndarray:
 
 
 def every_step_loss_grad(trace: _rnn.RNNTrace, ys) -> np.ndarray:
-    """Direct gradients ∂⁺E/∂c_t = c_t − y_t of E = Σ_t ½‖c_t − y_t‖²; shape of ``trace.c``."""
+    """Direct gradients ∂⁺E/∂c_t = c_t − y_t of E = Σ_t ½‖c_t − y_t‖²; shape of ``trace.c``.
+
+    Used in :ref:`ch3-ten-words` (chapter 3).
+    """
     if not isinstance(trace, _rnn.RNNTrace):
         raise ValueError(f"trace must be an RNNTrace from rnn.forward, got {type(trace).__name__}")
     ys = as_array(ys, "ys", trace.c.shape)
@@ -110,6 +119,8 @@ def immediate_derivative(params: _rnn.RNNParams, trace: _rnn.RNNTrace, j: int) -
 
     Entry [i, k, l] = ∂c_{j,i}/∂W_{kl} = δ_{ik} φ'(z_{j,i}) u_{j,l} with u_j = [c_{j-1}; x_j]:
     row i of W is the only one that moves unit i. Single sequence only.
+
+    Derived in :ref:`ch3-paths` (chapter 3).
     """
     _check_sequence(params, trace)
     j = as_time_index(j, "j", 0, trace.T - 1)
@@ -126,6 +137,8 @@ def forward_with_step_weights(params: _rnn.RNNParams, xs, j: int, W_j, c0=None) 
     Every other step uses ``params``. The derivative of a loss with respect to W_j, at
     W_j = [W_rec, W_in], is the path term j: this is the definition of the immediate
     derivative, and the finite-difference check of chapter 3. Reuses ``rnn.forward``.
+
+    Derived in :ref:`ch3-paths` (eq. 3.4, chapter 3).
     """
     _check_params(params)
     xs = as_sequence(xs, "xs", params.m)
@@ -160,6 +173,8 @@ def path_term(params: _rnn.RNNParams, trace: _rnn.RNNTrace, dE_dc_last, j: int) 
     ``dE_dc_last`` (n,) is ∂E/∂c_{T-1} (a loss on the last state only). j = 0 is the source's
     eq. (1). The Jacobian product comes from ``gradients.jacobian_products``; this is the
     slow, textbook form (O(T n³)) that ``rnn.bptt_terms`` computes by a backward recursion.
+
+    Derived in :ref:`ch3-paths` (eq. 3.6, chapter 3).
     """
     _check_sequence(params, trace)
     g = as_array(dE_dc_last, "dE_dc_last", (params.n,))
@@ -174,7 +189,10 @@ def path_term(params: _rnn.RNNParams, trace: _rnn.RNNTrace, dE_dc_last, j: int) 
 
 def single_path_relative_error(params: _rnn.RNNParams, trace: _rnn.RNNTrace, dL_dc) -> float:
     """‖term_0 − ∂E/∂W‖ / ‖∂E/∂W‖ for W = [W_rec, W_in]: how far eq. (1) alone is from the
-    full BPTT gradient (0 = exact, 1 = as far as zero is). ``dL_dc`` as in ``rnn.backward``."""
+    full BPTT gradient (0 = exact, 1 = as far as zero is). ``dL_dc`` as in ``rnn.backward``.
+
+    Derived in :ref:`ch3-eq1` (eq. 3.3), measured in :ref:`ch3-how-far` (chapter 3).
+    """
     G = stacked_gradient(_rnn.bptt_terms(params, trace, dL_dc))
     return relative_error(G[0], G.sum(axis=0))
 
@@ -199,7 +217,10 @@ def single_path_error_grid(Ts: Sequence[int], scales: Sequence[float], *, n: int
                            seed: int = 0) -> np.ndarray:
     """Median over ``draws`` random problems of ``single_path_relative_error``, loss
     E = ½‖c_{T-1} − y‖², for every ‖W_rec‖₂ in ``scales`` (rows) and length T in ``Ts``
-    (columns). Shape (len(scales), len(Ts)). Deterministic given ``seed``."""
+    (columns). Shape (len(scales), len(Ts)). Deterministic given ``seed``.
+
+    Used in :ref:`ch3-how-far` (chapter 3).
+    """
     Ts = [as_positive_int(T, "Ts") for T in Ts]
     scales = [as_real(s, "scales", low=0.0) for s in scales]
     if not Ts or not scales:
@@ -241,6 +262,8 @@ def step_contribution_profile(*, n: int = 8, m: int = 2, T: int = 10, scale: flo
     ``loss='last'``: E = ½‖c_{T-1} − y‖² (one output, at the last step); ``'every'``:
     E = Σ_t ½‖c_t − y_t‖² (an output at every step). Targets uniform in the activation's range,
     inputs N(0, 1), c_{-1} = 0. Terms from ``rnn.bptt_terms``. Deterministic given ``seed``.
+
+    Used in :ref:`ch3-ten-words` (chapter 3).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
@@ -276,6 +299,8 @@ def gradient_descent_step(params: _rnn.RNNParams, grads: _rnn.RNNGrads, lr: floa
 
     ``grads`` is the full gradient (``rnn.backward``), accumulated over the whole sequence;
     ``lr`` is α >= 0. Returns new parameters (the old ones are frozen and unchanged).
+
+    Derived in :ref:`ch3-loss` (eq. 3.2, chapter 3).
     """
     _check_params(params)
     if not isinstance(grads, _rnn.RNNGrads):

@@ -46,6 +46,8 @@ def parameter_count(params) -> int:
     RNNParams: W_rec (n × n), W_in (n × m) and b (n,): n(n+m+1).
     GRUParams: W_z, W_r, W_n (n × (n+m)) and b_z, b_r, b_n, b_hn (n,): 3n(n+m) + 4n (the GRU
     chapter; PyTorch stores two biases per map, 3n(n+m) + 6n, two of them redundant).
+
+    Derived in :ref:`ch5-shapes` (chapter 5) and :ref:`gru-parameters` (the GRU chapter).
     """
     if isinstance(params, _lstm.LSTMParams):
         return int(sum(getattr(params, f"{k}_{g}").size for g in _lstm.GATES for k in ("W", "b")))
@@ -87,6 +89,8 @@ def cell_invariants(params: _lstm.LSTMParams, trace: _lstm.LSTMTrace, *,
     h_t = o_t ⊙ tanh(c_t), from the trace's own h_{t-1}, c_{t-1}, and compares each with the
     trace; measures |c_t| ≤ |c_{t-1}| + 1, |c_t| ≤ |c_{-1}| + t + 1 and |h_t| ≤ 1.
     Works for (T, n) and batched (T, B, n) traces. Chapter 5.
+
+    Derived in :ref:`ch5-growth` (chapter 5).
     """
     _lstm._check_trace(params, trace)
     tol = as_real(tol, "tol", low=0.0)
@@ -143,6 +147,8 @@ def memory_run(forget_bias: float, *, input_bias: float = -8.0, output_bias: flo
     Then c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t keeps ≈ Π_{s≤t} f_s of the stored value. With
     ``weight_scale = 0`` the gates are constant, c̃_t = tanh(0) = 0, and
     c_t = σ(b_f)^{t+1} c0 exactly (``reference``). Deterministic given ``seed``.
+
+    Used in :ref:`ch5-memory` (chapter 5).
     """
     forget_bias = as_real(forget_bias, "forget_bias")
     input_bias = as_real(input_bias, "input_bias")
@@ -204,6 +210,8 @@ def gate_trajectories(*, forget_bias: float = 1.0, input_scale: float = 1.0,
     x_t = input_scale · 1 at every step (the gates settle, and with a large forget bias the
     cell state grows nearly linearly, towards the bound |c_t| < t + 1). Deterministic given
     ``seed``.
+
+    Used in :ref:`ch5-explorer` (chapter 5).
     """
     forget_bias = as_real(forget_bias, "forget_bias")
     input_scale = as_real(input_scale, "input_scale", low=0.0)

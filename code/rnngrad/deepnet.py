@@ -171,6 +171,8 @@ def init(depth: int, width: int, *, rng: np.random.Generator, weight_scale: floa
     the Glorot/Xavier normal initialization (Glorot and Bengio, 2010), larger values scale
     every W_l up. b_l ~ N(0, bias_scale²) (zeros by default). ``input_dim`` = n_0 defaults to
     ``width``. W_1 is (width, n_0), W_2 … W_L are (width, width).
+
+    Used in :ref:`ch1-bound` (chapter 1: the weight scale g, with g = 1 the Glorot scale).
     """
     depth = as_positive_int(depth, "depth")
     width = as_positive_int(width, "width")
@@ -199,6 +201,8 @@ def forward(params: DeepNetParams, x) -> DeepNetTrace:
 
     Returns every a_l and act'(z_l) (see ``activations.derivative``). A batch is one matrix
     product per layer: z_l = a_{l-1} W_lᵀ + b_l, shape (B, n_l).
+
+    Derived in :ref:`ch1-backprop` (chapter 1).
     """
     _check_params(params)
     x = as_array(x, "x")
@@ -237,6 +241,8 @@ def backward(params: DeepNetParams, trace: DeepNetTrace, dL_da_out) -> DeepNetGr
     to 1: δ_l = act'(z_l) ⊙ ∂E/∂a_l, ∂E/∂W_l = δ_l a_{l-1}ᵀ (n_l, n_{l-1}), ∂E/∂b_l = δ_l,
     ∂E/∂a_{l-1} = W_lᵀ δ_l. For a batch, E is the sum of the per-example losses: the weight and
     bias gradients are summed over the batch, ∂E/∂a_l keeps one row per example.
+
+    Derived in :ref:`ch1-backprop` (chapter 1).
     """
     _check_trace(params, trace)
     g = as_array(dL_da_out, "dL_da_out", trace.output.shape)
@@ -261,6 +267,8 @@ def layer_jacobian(params: DeepNetParams, trace: DeepNetTrace, l: int) -> np.nda
     """∂a_l/∂a_{l-1} = diag(act'(z_l)) W_l, shape (n_l, n_{l-1}) or (B, n_l, n_{l-1}); 1 ≤ l ≤ L.
 
     Its spectral norm is at most γ‖W_l‖₂, since every entry of act'(z_l) lies in (0, γ].
+
+    Derived in :ref:`ch1-backprop` (chapter 1).
     """
     _check_trace(params, trace)
     if isinstance(l, (bool, np.bool_)) or not isinstance(l, (int, np.integer)):
@@ -305,6 +313,8 @@ def per_layer_norms(params: DeepNetParams, trace: DeepNetTrace, grads: DeepNetGr
     hence for the RMS too. It is formed in log space, so it overflows to inf, or underflows to
     0, only when the true value is outside float64 range. ``weight_norms`` (shape (L,)) gives
     the ‖W_l‖₂ when they are already known, instead of one SVD per layer.
+
+    Derived in :ref:`ch1-bound` (chapter 1).
     """
     _check_trace(params, trace)
     if not isinstance(grads, DeepNetGrads):
@@ -338,6 +348,8 @@ def layer_gradient_norms(*, depth: int, width: int = 64, activation: str = "sigm
     vector for every example (so ‖∂E/∂a_L‖ = 1 and bound_a[l] = Π_{k>l} γ‖W_k‖₂). Overflow
     and underflow are not warned about: they show up as inf/NaN or 0 in the result, for the
     plot to label. Deterministic given ``seed``.
+
+    Used in :ref:`ch1-numbers` (chapter 1).
     """
     seed = as_positive_int(seed, "seed", minimum=0)
     batch = as_positive_int(batch, "batch")

@@ -29,6 +29,8 @@ def stacked_weights(params: _rnn.RNNParams) -> np.ndarray:
     """The source article's W = [W_rec, W_in]: the two blocks side by side, shape (n, n+m).
 
     W u_t = W_rec c_{t-1} + W_in x_t for u_t = [c_{t-1}; x_t] (block matrix product).
+
+    Derived in :ref:`ch2-model` (eq. 2.2, chapter 2).
     """
     if not isinstance(params, _rnn.RNNParams):
         raise ValueError(f"params must be an RNNParams, got {type(params).__name__}")
@@ -39,6 +41,8 @@ def stacked_inputs(trace: _rnn.RNNTrace) -> np.ndarray:
     """The concatenated inputs u_t = [c_{t-1}; x_t] of every step, c_{t-1} first.
 
     Shape (T, n+m), or (T, B, n+m) for a batched trace; u_0 holds the initial state c_{-1}.
+
+    Derived in :ref:`ch2-model` (eq. 2.2, chapter 2).
     """
     if not isinstance(trace, _rnn.RNNTrace):
         raise ValueError(f"trace must be an RNNTrace from rnn.forward, got {type(trace).__name__}")
@@ -82,6 +86,8 @@ def state_trajectories(*, n: int = 8, m: int = 1, T: int = 50, scale: float = 1.
     ``inputs='noise'``: x_t ~ N(0, I) at every step; ``'pulse'``: x_0 = 3·1, then x_t = 0, so
     the states show the network's own dynamics after one kick. The state starts at
     c_{-1} = 0. Deterministic given ``seed``. Chapter 2.
+
+    Used in :ref:`ch2-saturation` (chapter 2).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")

@@ -447,6 +447,11 @@ def _parse(argv):
 
 
 def main(argv=None) -> int:
+    """``python -m rnngrad.experiment`` (``make experiment``): run the sweep and write its files.
+
+    ``argv`` are the command-line arguments (``--help`` lists them; default: ``sys.argv[1:]``).
+    Returns the exit status, 0.
+    """
     args = _parse(sys.argv[1:] if argv is None else argv)
     config = SweepConfig(seeds=tuple(range(as_positive_int(args.seeds, "seeds"))),
                          steps=as_positive_int(args.steps, "steps"))

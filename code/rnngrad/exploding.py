@@ -37,7 +37,10 @@ class OneUnitResult:
 
 
 def one_unit(w, b, *, T: int = 50, x0: float = 0.5, target: float = 0.7) -> OneUnitResult:
-    """Loss and exact gradient of the one-unit RNN, for arrays w, b of one shape (or scalars)."""
+    """Loss and exact gradient of the one-unit RNN, for arrays w, b of one shape (or scalars).
+
+    Derived in :ref:`ch4-exploding` (chapter 4).
+    """
     w = as_array(w, "w")
     b = as_array(b, "b")
     try:
@@ -63,7 +66,10 @@ def one_unit(w, b, *, T: int = 50, x0: float = 0.5, target: float = 0.7) -> OneU
 
 
 def loss_surface(w_range=(-2.0, 10.0), b_range=(-8.0, 2.0), *, num: int = 201, T: int = 50):
-    """The grid (W, B) and E(W, B) over a rectangle: arrays of shape (num, num), W along columns."""
+    """The grid (W, B) and E(W, B) over a rectangle: arrays of shape (num, num), W along columns.
+
+    Used in :ref:`ch4-exploding` (chapter 4).
+    """
     num = as_positive_int(num, "num", minimum=2)
     ws = np.linspace(*[as_real(v, "w_range") for v in w_range], num)
     bs = np.linspace(*[as_real(v, "b_range") for v in b_range], num)
@@ -72,7 +78,10 @@ def loss_surface(w_range=(-2.0, 10.0), b_range=(-8.0, 2.0), *, num: int = 201, T
 
 
 def clip_by_norm(g: np.ndarray, threshold: float) -> np.ndarray:
-    """Gradient norm clipping (Pascanu et al. 2013): g ← g · threshold/‖g‖ when ‖g‖ > threshold."""
+    """Gradient norm clipping (Pascanu et al. 2013): g ← g · threshold/‖g‖ when ‖g‖ > threshold.
+
+    Derived in :ref:`ch4-exploding` (chapter 4).
+    """
     g = np.asarray(g, dtype=float)
     threshold = as_real(threshold, "threshold")
     if threshold <= 0:
@@ -96,6 +105,8 @@ def gradient_descent(w0: float, b0: float, *, lr: float = 0.1, steps: int = 20,
     """Plain gradient descent on E(w, b), optionally with norm clipping at ``clip``.
 
     A step whose gradient is not finite stops the path there (the parameters are kept).
+
+    Used in :ref:`ch4-exploding` (chapter 4).
     """
     lr = as_real(lr, "lr")
     steps = as_positive_int(steps, "steps")

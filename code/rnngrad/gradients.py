@@ -60,6 +60,9 @@ def step_jacobians(params, trace, path: str = "full") -> np.ndarray:
 
     RNN: d = n, J_t = diag(act'(z_t)) W_rec. LSTM ``path="full"``: d = 2n, the state Jacobians
     [h; c]; ``path="cell"``: d = n, A_t + B_t + C_t + D_t. GRU: d = n, ∂h_t/∂h_{t-1}.
+
+    Derived in :ref:`ch4-matrix-form` (chapter 4), :ref:`ch6-full-jacobian` (chapter 6) and
+    :ref:`gru-jacobian` (the GRU chapter).
     """
     _check_sequence(params, trace, path)
     return _step_jacobians(params, trace, path)
@@ -110,6 +113,8 @@ def jacobian_products(jacobians, start=None) -> np.ndarray:
     (r, d), the identity by default, so P_k is ∂c_{T-1}/∂c_{T-1-k}. A start with fewer rows
     keeps only the rows that are needed (the LSTM's c-rows). Returns (K+1, r, d); one matrix
     product per lag. Entries beyond float64's range come out as inf or 0.
+
+    Derived in :ref:`ch3-paths` (chapter 3).
     """
     J = as_array(jacobians, "jacobians", (None, None, None))
     K, d, d2 = J.shape
@@ -219,6 +224,8 @@ def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "
     source's product of A+B+C+D over the steps, which drops the paths through the output gates
     (chapter 6). The products are kept scaled, so a norm is inf or 0 only when the true value
     is beyond float64's range.
+
+    Derived in :ref:`ch4-threshold` (chapter 4) and :ref:`ch6-full-jacobian` (chapter 6).
     """
     if norm not in _NORMS:
         raise ValueError(f"norm must be 'spectral' or 'fro', got {norm!r}")
@@ -233,6 +240,8 @@ def step_contribution_norms(terms) -> np.ndarray:
     RNN: ‖[term_t(W_rec), term_t(W_in)]‖_F; LSTM: the norm over W_f, W_i, W_c, W_o (each with
     its h- and x-blocks). Shape (T,). Scaled before squaring, so contributions far below
     1e-154 or above 1e154 come out right instead of 0 or inf (chapter 3).
+
+    Used in :ref:`ch3-ten-words` (chapter 3).
     """
     if isinstance(terms, _rnn.RNNGrads):
         mats = [terms.W_rec, terms.W_in]
@@ -250,6 +259,8 @@ def cell_term_norms(params, trace) -> np.ndarray:
     """Spectral norms of the four terms A_t, B_t, C_t, D_t of eq. (6) for t = 1 … T-1.
 
     Shape (T-1, 4), columns in the order A, B, C, D (chapters 6 and 7). One sequence only.
+
+    Derived in :ref:`ch6-four-terms` (chapter 6), measured in :ref:`ch7-forget-inside` (chapter 7).
     """
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
@@ -272,7 +283,10 @@ class CellPathGap:
 
 
 def cell_path_gap(params, trace) -> CellPathGap:
-    """How much the source's product of eq. (6) terms misses of the true cell-state derivative."""
+    """How much the source's product of eq. (6) terms misses of the true cell-state derivative.
+
+    Derived in :ref:`ch6-full-jacobian` (chapter 6).
+    """
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
     _check_sequence(params, trace)

@@ -40,6 +40,8 @@ def rnn_lag_curve(*, n: int = 16, T: int = 60, scale: float = 1.0, activation: s
 
     The bound is (γ · scale)^k with γ = sup act' (1/4 for the sigmoid, 1 for tanh): each step
     Jacobian diag(act'(z_t)) W_rec has norm at most γ‖W_rec‖₂. Deterministic given ``seed``.
+
+    Bound derived in :ref:`ch4-gamma`, used in :ref:`ch4-threshold` (chapter 4).
     """
     T = as_positive_int(T, "T", minimum=2)
     rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
@@ -58,6 +60,8 @@ def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "
 
     Returns an array (len(scales), len(seeds)); entry [i, j] uses ``rnn_lag_curve`` with
     T = lag + 1, scale = scales[i], seed = seeds[j]. Used to sweep across the threshold 1/γ.
+
+    Used in :ref:`ch4-threshold` (chapter 4).
     """
     scales = as_array(scales, "scales", (None,))
     lag = as_positive_int(lag, "lag")
@@ -74,6 +78,9 @@ def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
     not depend on T, and the inputs do not depend on the forget bias or the weight scale (a
     longer sequence extends a shorter one), so an explorer that moves one slider changes
     only what that slider names.
+
+    Used in :ref:`ch6-full-jacobian` (chapter 6), :ref:`ch7-forget-inside` (chapter 7) and
+    :ref:`ch8-explode` (chapter 8).
     """
     n = as_positive_int(n, "n")
     T = as_positive_int(T, "T", minimum=2)

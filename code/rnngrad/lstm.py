@@ -124,6 +124,8 @@ def init(n: int, m: int, *, rng: np.random.Generator, forget_bias: float = 1.0,
 
     forget_bias = 1 is the initialization recommended by Gers et al. (2000) and
     Jozefowicz et al. (2015) (chapter 8).
+
+    Used in :ref:`ch5-forward` (chapter 5).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
@@ -171,6 +173,8 @@ def forward(params: LSTMParams, xs, h0=None, c0=None) -> LSTMTrace:
 
     One matrix product per step gives the four gates' pre-activations (see _stacked).
     Returns the LSTMTrace: h, c, f, i, c_tilde, o and tanh_c, each (T, n) or (T, B, n).
+
+    Derived in :ref:`ch5-gates` (eq. 5), shown in :ref:`ch5-forward` (chapter 5).
     """
     if not isinstance(params, LSTMParams):
         raise ValueError(f"params must be an LSTMParams, got {type(params).__name__}")
@@ -271,6 +275,9 @@ def backward(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc=None) -> LSTMGra
     over a batch) and ∂L/∂h0, ∂L/∂c0:
 
         ∂L/∂W_g = Σ_t ∂L/∂z_g,t [h_{t-1}, x_t]ᵀ,    ∂L/∂b_g = Σ_t ∂L/∂z_g,t.
+
+    Its factor ∂c_t/∂c_{t-1} is derived in :ref:`ch6-four-terms` (chapter 6); used in
+    :ref:`ch7-shared` (chapter 7).
     """
     dL_dh, dL_dc = _check_backward_args(params, trace, dL_dh, dL_dc)
     dz, dh0, dc0 = _backprop(params, trace, dL_dh, dL_dc)
@@ -285,6 +292,8 @@ def bptt_terms(params: LSTMParams, trace: LSTMTrace, dL_dh, dL_dc=None) -> LSTMG
 
     Term t of ∂L/∂W_g is ∂L/∂z_g,t [h_{t-1}, x_t]ᵀ (summed over a batch): the part of the
     gradient that enters through step t. ``h0`` and ``c0`` hold ∂L/∂h0 and ∂L/∂c0 (one each).
+
+    Used in :ref:`ch7-shared` (chapter 7).
     """
     dL_dh, dL_dc = _check_backward_args(params, trace, dL_dh, dL_dc)
     dz, dh0, dc0 = _backprop(params, trace, dL_dh, dL_dc)
@@ -312,6 +321,8 @@ def cell_jacobian_terms(params: LSTMParams, trace: LSTMTrace, t: int):
         D_t = diag(i_t ⊙ tanh'(z_c)) U_c diag(s)
 
     Each (n, n) (or (B, n, n) for a batched trace); 1 <= t <= T-1 (chapter 6).
+
+    Derived in :ref:`ch6-four-terms`, checked by SymPy in :ref:`ch6-sympy` (chapter 6).
     """
     _check_trace(params, trace)
     t = as_time_index(t, "t", 1, trace.T - 1)
@@ -332,11 +343,15 @@ def _cell_terms_at(params: LSTMParams, trace: LSTMTrace, t, tm1):
 
 
 def state_jacobian(params: LSTMParams, trace: LSTMTrace, t: int) -> np.ndarray:
-    """∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}): a (2n, 2n) matrix with blocks ordered [h; c].
+    """∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}): a (2n, 2n) matrix with blocks ordered [h; c],
 
-    [[∂h_t/∂h_{t-1}, ∂h_t/∂c_{t-1}],
-     [∂c_t/∂h_{t-1}, ∂c_t/∂c_{t-1}]]   with ∂c_t/∂c_{t-1} = diag(f_t) here (h_{t-1} held fixed).
+        [[∂h_t/∂h_{t-1}, ∂h_t/∂c_{t-1}],
+         [∂c_t/∂h_{t-1}, ∂c_t/∂c_{t-1}]]
+
+    with ∂c_t/∂c_{t-1} = diag(f_t) here (h_{t-1} held fixed).
     0 <= t <= T-1 (t = 0 differentiates with respect to h0, c0). (B, 2n, 2n) for a batch.
+
+    Derived in :ref:`ch6-full-jacobian` (chapter 6).
     """
     _check_trace(params, trace)
     t = as_time_index(t, "t", 0, trace.T - 1)

@@ -39,6 +39,8 @@ def finite_difference_gradient(loss_fn: Callable[[np.ndarray], float], x, *,
     2·x.size calls of ``loss_fn``. ``loss_fn`` always receives a fresh float64 copy of ``x``
     with one entry moved, so it may modify its argument; ``x`` itself is never changed.
     With h = 1e-6 and a smooth E of order one, the relative error is about 1e-9 to 1e-10.
+
+    Used in :ref:`ch3-checks` (chapter 3).
     """
     if not callable(loss_fn):
         raise ValueError(f"loss_fn must be a callable E(x) -> float, got {type(loss_fn).__name__}")
@@ -49,6 +51,8 @@ def relative_error(approx, exact) -> float:
     """‖approx − exact‖ / ‖exact‖ (Frobenius norm over all entries); shapes must agree.
 
     Returns 0.0 when both are exactly zero and inf when only ``exact`` is zero.
+
+    Used in :ref:`ch3-checks` (chapter 3).
     """
     exact = as_array(exact, "exact")
     approx = as_array(approx, "approx", exact.shape)
@@ -65,6 +69,8 @@ def finite_difference_jacobian(fn: Callable[[np.ndarray], np.ndarray], x, *,
 
     J[..., i] = (fn(x + h e_i) − fn(x − h e_i)) / (2h); ``fn`` receives fresh float64 copies.
     Used in chapter 6 to check A_t + B_t + C_t + D_t.
+
+    Used in :ref:`ch3-checks` (chapter 3).
     """
     if not callable(fn):
         raise ValueError(f"fn must be a callable f(x) -> array, got {type(fn).__name__}")

@@ -1,13 +1,17 @@
 """Figures of the course. Each function takes ``ax=None``, draws, and returns the Axes.
 
-No global styling: importing this module changes no rcParams.
+No global styling: importing this module changes no rcParams. ``show_source`` shows a piece of
+the package's own code in a page (chapters 2–6 show the lines behind their equations with it).
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import numpy as np
 
-__all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_clipping_steps", "plot_layer_gradient_norms", "plot_unrolled_rnn", "plot_state_trajectories", "plot_state_steps", "plot_step_contributions", "plot_full_vs_cell", "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison", "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep", "plot_rate_vs_weight_scale", "plot_success_vs_lag", "plot_training_curves", "plot_state_gradient", "plot_run_view", "plot_readout_trajectories"]
+__all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_clipping_steps", "plot_layer_gradient_norms", "plot_unrolled_rnn", "plot_state_trajectories", "plot_state_steps", "plot_step_contributions", "plot_full_vs_cell", "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison", "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep", "plot_rate_vs_weight_scale", "plot_success_vs_lag", "plot_training_curves", "plot_state_gradient", "plot_run_view", "plot_readout_trajectories", "show_source"]
 
 
 #: Values outside [LOG_MIN, LOG_MAX] are not drawn on log axes: matplotlib's margins and its
@@ -834,3 +838,33 @@ def plot_readout_trajectories(values, labels, ax=None, *, max_lines: int = 40, e
     ax.set_ylabel(r"readout $w^\top s_t + b$ (linear scale)")
     ax.legend(loc="best", fontsize="small")
     return ax
+
+
+# --------------------------------------------------------------------------- code in a page
+
+
+def show_source(*objs):
+    """The source code of functions (or classes), as one Python block for a page to display.
+
+    Chapters 2–6 show the lines that implement their equations with it: the code is read from
+    the package itself (``inspect.getsource``), so the page shows the code that runs.
+    ``plots.show_source(rnn.forward)`` as the last line of a cell displays it; several objects
+    are shown one after the other. Returns an ``IPython.display.Markdown`` holding a fenced
+    code block, which JupyterLab and the book both highlight.
+    """
+    from IPython.display import Markdown
+
+    if not objs:
+        raise ValueError("show_source needs at least one function or class")
+    sources = []
+    for obj in objs:
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            raise ValueError(f"each object must be a function or class, got {obj!r}")
+        try:
+            sources.append(inspect.getsource(obj).rstrip("\n"))
+        except (OSError, TypeError) as err:
+            raise ValueError(f"no source code found for {obj.__qualname__}: {err}") from None
+    code = "\n\n\n".join(sources)
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)                  # longer than any run of ` in the code
+    return Markdown(f"{fence}python\n{code}\n{fence}")

@@ -84,6 +84,8 @@ def init(n: int, m: int, *, rng: np.random.Generator, scale: float = 1.0,
 
     W_rec is a Gaussian matrix rescaled to ‖W_rec‖₂ = scale (the quantity chapter 4's bound
     is about); W_in ~ N(0, input_scale² / m); b = 0.
+
+    Used in :ref:`ch2-forward` (chapter 2).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
@@ -102,6 +104,8 @@ def forward(params: RNNParams, xs, c0=None) -> RNNTrace:
 
     The input part W_in x_t + b is computed for all t in one product; the loop over time
     does only the recurrent product.
+
+    Derived in :ref:`ch2-model` (eq. 2.1), shown in :ref:`ch2-forward` (chapter 2).
     """
     if not isinstance(params, RNNParams):
         raise ValueError(f"params must be an RNNParams, got {type(params).__name__}")
@@ -144,6 +148,8 @@ def backward(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
     ``dL_dc[t]`` is the *direct* gradient ∂⁺L/∂c_t (zeros except at the last step for a loss on
     the last state). Summing over all paths, ∂L/∂W = Σ_t δ_t ⊗ [c_{t-1}, x_t], with
     δ_t = act'(z_t) ⊙ (∂⁺L/∂c_t + W_recᵀ δ_{t+1}). For a batch, gradients are summed over it.
+
+    Derived in :ref:`ch3-recursion` (eq. 3.8, chapter 3).
     """
     dL_dc = _check_backward_args(params, trace, dL_dc)
     dz, dc0 = _backprop_dz(params, trace, dL_dc)
@@ -163,6 +169,8 @@ def bptt_terms(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
     Term j is (Π_{t>j} ∂c_t/∂c_{t-1})-weighted immediate derivative ∂⁺c_j/∂W: the part of
     the gradient that enters through time step j. Their sum over j is ``backward``.
     ``c0`` holds ∂L/∂c0 (there is one, not one per step).
+
+    Derived in :ref:`ch3-paths` (eqs. 3.6 and 3.7, chapter 3).
     """
     dL_dc = _check_backward_args(params, trace, dL_dc)
     dz, dc0 = _backprop_dz(params, trace, dL_dc)
@@ -180,6 +188,8 @@ def step_jacobian(params: RNNParams, trace: RNNTrace, t: int) -> np.ndarray:
     """∂c_t/∂c_{t-1} = diag(act'(z_t)) W_rec, the source's eq. (2) in matrix form.
 
     Shape (n, n), or (B, n, n) for a batched trace; 1 <= t <= T-1.
+
+    Derived in :ref:`ch4-matrix-form` (chapter 4).
     """
     _check_trace(params, trace)
     t = as_time_index(t, "t", 1, trace.T - 1)

@@ -83,6 +83,8 @@ def rnn_vs_lstm(*, n: int = 16, T: int = 100, forget_bias: float = 1.0,
     ``gradients.gradient_norm_vs_lag`` with ``path='full'``: perturbing c_j also moves h_j).
     Returns a list of three ``lag_curves.LagCurve``: sigmoid RNN, tanh RNN (each with the bound
     (γ‖W_rec‖₂)^k) and the LSTM (bound None).
+
+    Used in :ref:`ch7-rnn-vs-lstm` (chapter 7).
     """
     params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
@@ -109,6 +111,8 @@ def forget_path_norms(trace) -> tuple[np.ndarray, np.ndarray]:
     when one unit has the largest gate at every step. Computed with sums of log f, so long
     products underflow only where the true value is below ~1e-308. Returns (norms, bounds),
     each of shape (T,). Chapters 7 and 8.
+
+    Derived in :ref:`ch7-forget-inside` (chapter 7).
     """
     if not isinstance(trace, _lstm.LSTMTrace):
         raise ValueError(f"trace must be an LSTMTrace from lstm.forward, got {type(trace).__name__}")
@@ -178,7 +182,10 @@ class ForgetPaths:
 
 
 def forget_paths(params, trace, *, lag: int | None = None, label: str = "LSTM") -> ForgetPaths:
-    """Measure :class:`ForgetPaths` on one LSTM trace (T >= 2). ``lag`` (optional) must be in 0 … T-1."""
+    """Measure :class:`ForgetPaths` on one LSTM trace (T >= 2). ``lag`` (optional) must be in 0 … T-1.
+
+    Used in :ref:`ch7-b-path` (chapter 7).
+    """
     _lstm_checked(params, trace)
     if lag is not None:
         lag = as_positive_int(lag, "lag", minimum=0)          # fail before the work
@@ -192,7 +199,10 @@ def forget_paths(params, trace, *, lag: int | None = None, label: str = "LSTM") 
 
 def forget_survival(*, forget_bias: float = 1.0, lag: int = 100, n: int = 16, T: int = 301,
                     weight_scale: float = 1.0, seed: int = 0) -> ForgetPaths:
-    """:func:`forget_paths` for a random LSTM from :func:`lag_curves.random_lstm_trace`, highlighting ``lag`` (chapter 8)."""
+    """:func:`forget_paths` for a random LSTM from :func:`lag_curves.random_lstm_trace`, highlighting ``lag`` (chapter 8).
+
+    Used in :ref:`ch7-b-path` (chapter 7) and :ref:`ch8-decay` (chapter 8).
+    """
     params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
     return forget_paths(params, trace, lag=lag,
@@ -216,7 +226,10 @@ class CellTermSizes:
 
 
 def cell_term_sizes(params, trace, *, label: str = "LSTM") -> CellTermSizes:
-    """Spectral norms of A_t, B_t, C_t, D_t and of their sum, for t = 1 … T-1 (chapter 7)."""
+    """Spectral norms of A_t, B_t, C_t, D_t and of their sum, for t = 1 … T-1 (chapter 7).
+
+    Used in :ref:`ch7-forget-inside` (chapter 7).
+    """
     _lstm_checked(params, trace)
     norms = _gradients.cell_term_norms(params, trace)
     S = _gradients.step_jacobians(params, trace, path="cell")
@@ -257,6 +270,8 @@ def balancing_example(kind: str, *, n: int = 8, seed: int = 0) -> BalancingExamp
     'signs' (diagonal, sizes 0.1 but signs +, -, -: the sum is 0.6 I), 'dense' (every entry of
     A, C, D is ±0.1 with random signs) or 'small' (A, C, D Gaussian, rescaled to spectral norm
     0.1 each). B = 0.7 I always. Deterministic given ``seed``.
+
+    Used in :ref:`ch7-balancing` (chapter 7).
     """
     if kind not in BALANCING_KINDS:
         raise ValueError(f"kind must be one of {sorted(BALANCING_KINDS)}, got {kind!r}")
@@ -278,7 +293,10 @@ def balancing_example(kind: str, *, n: int = 8, seed: int = 0) -> BalancingExamp
 def balancing_curve(example: BalancingExample, K: int = 50):
     """‖(A + B + C + D)^k‖₂ for k = 0 … K: the source's product Π_t (A_t + B_t + C_t + D_t)
     with the same four terms at every step (chapter 7). Returns a ``lag_curves.LagCurve``
-    (bound None)."""
+    (bound None).
+
+    Used in :ref:`ch7-balancing` (chapter 7).
+    """
     if not isinstance(example, BalancingExample):
         raise ValueError(f"example must be a BalancingExample, got {type(example).__name__}")
     K = as_positive_int(K, "K")
@@ -309,7 +327,10 @@ class RateSweep:
 def rate_vs_weight_scale(weight_scales, *, forget_bias: float = 1.0, n: int = 16, T: int = 200,
                          seeds: Iterable[int] = range(5)) -> RateSweep:
     """:func:`decay_rate` of the sigmoid-RNN, tanh-RNN and LSTM lag curves of :func:`rnn_vs_lstm`
-    for each weight scale and seed (chapter 7): how the per-step factor depends on the weights."""
+    for each weight scale and seed (chapter 7): how the per-step factor depends on the weights.
+
+    Used in :ref:`ch7-rnn-vs-lstm` (chapter 7).
+    """
     weight_scales = as_array(weight_scales, "weight_scales", (None,))
     if weight_scales.size == 0:
         raise ValueError("weight_scales must hold at least one value")
@@ -341,6 +362,8 @@ def last_step_contributions(*, n: int = 16, T: int = 100, forget_bias: float = 1
     recurrent-weight term is δ_0 ⊗ (initial state) = 0 exactly, since the initial state is 0.
     Returns a list of three ``lag_curves.LagCurve`` (bound None), in the order of
     :func:`rnn_vs_lstm`.
+
+    Used in :ref:`ch7-series` (chapter 7).
     """
     params, trace = _lag_curves.random_lstm_trace(n=n, T=T, forget_bias=forget_bias, weight_scale=weight_scale,
                               seed=seed)
@@ -375,6 +398,8 @@ def decay_rate(norms, *, min_lag: int = 1) -> float:
 
     A least-squares line through log(norms[k]) for k >= ``min_lag``, using only finite positive
     values (at least two are needed). r < 1: the gradient decays like r^k; r > 1: it grows.
+
+    Used in :ref:`ch7-rnn-vs-lstm` (chapter 7) and :ref:`ch8-decay` (chapter 8).
     """
     norms = np.asarray(norms, dtype=float)
     if norms.ndim != 1:
@@ -390,7 +415,10 @@ def decay_rate(norms, *, min_lag: int = 1) -> float:
 
 
 def vanishing_lag(norms, threshold: float = 1e-8) -> int | None:
-    """The first lag k with norms[k] < ``threshold``, or None if the curve never gets there (chapter 8)."""
+    """The first lag k with norms[k] < ``threshold``, or None if the curve never gets there (chapter 8).
+
+    Used in :ref:`ch8-bias` (chapter 8).
+    """
     norms = np.asarray(norms, dtype=float)
     if norms.ndim != 1:
         raise ValueError(f"norms must be one curve of shape (K,), got {norms.shape}")
@@ -430,7 +458,10 @@ def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
                       threshold: float = 1e-8) -> ForgetBiasSweep:
     """For each forget bias and seed, a random LSTM (:func:`lag_curves.random_lstm_trace`) with T = max(lags) + 1:
     the surviving gradient at ``lags``, the lag where it falls below ``threshold``, f̄ and the
-    measured decay rate. See :class:`ForgetBiasSweep` (chapter 8)."""
+    measured decay rate. See :class:`ForgetBiasSweep` (chapter 8).
+
+    Used in :ref:`ch8-bias` (chapter 8).
+    """
     biases = as_array(biases, "biases", (None,))
     if biases.size == 0:
         raise ValueError("biases must hold at least one value")
@@ -469,6 +500,8 @@ def lstm_last_step_gradient(params, xs, u) -> np.ndarray:
 
     ``xs`` is (T, m), ``u`` is (n,); h0 = c0 = 0. The result has 4n(n+m) + 4n entries, in the
     order listed, each matrix row by row. This is the vector that norm clipping rescales.
+
+    Used in :ref:`ch8-explode` (chapter 8).
     """
     if not isinstance(params, _lstm.LSTMParams):
         raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
@@ -486,7 +519,10 @@ def lstm_last_step_gradient(params, xs, u) -> np.ndarray:
 def state_jacobian_radii(params, trace) -> np.ndarray:
     """Spectral radius (largest |eigenvalue|) of each full state Jacobian ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}),
     t = 1 … T-1 (chapter 8). Shape (T-1,). A radius above 1 means that one step, repeated, would
-    grow some direction; B_t = diag(f_t) alone has radius max_i f_{t,i} < 1."""
+    grow some direction; B_t = diag(f_t) alone has radius max_i f_{t,i} < 1.
+
+    Used in :ref:`ch8-explode` (chapter 8).
+    """
     _lstm_checked(params, trace)
     J = _gradients.step_jacobians(params, trace, path="full")
     return np.abs(np.linalg.eigvals(J)).max(axis=1)

@@ -20,7 +20,10 @@ __all__ = ["sigmoid", "activation_derivative_bound", "eq2_scalar", "eq2_matrix",
 
 
 def sigmoid(z):
-    """σ(z) = 1 / (1 + e^{-z}) as a SymPy expression."""
+    """σ(z) = 1 / (1 + e^{-z}) as a SymPy expression.
+
+    Used in :ref:`ch2-saturation` (chapter 2).
+    """
     return 1 / (1 + sp.exp(-z))
 
 
@@ -64,6 +67,9 @@ def activation_derivative_bound(name: str = "sigmoid") -> tuple[sp.Basic, sp.Bas
     """(act'(z), argmax, max) of the derivative of 'sigmoid' or 'tanh', solved by SymPy.
 
     The maximum is γ of chapter 4: 1/4 for the sigmoid (at z = 0), 1 for tanh (at z = 0).
+
+    Derived in :ref:`ch1-sigma-bound` (chapter 1); used in :ref:`ch2-saturation` (chapter 2) and
+    :ref:`ch4-gamma` (chapter 4).
     """
     act = _activation(name, "name")
     z = sp.Symbol("z", real=True)
@@ -80,6 +86,8 @@ def eq2_scalar(activation: str = "sigmoid") -> SymbolicCheck:
     """The source's eq. (2) for one unit: d/dc_{t-1} act(w_rec c_{t-1} + w_in x_t).
 
     Claimed (as printed): act'(w_rec c_{t-1} + w_in x_t) · w_rec.
+
+    Derived in :ref:`ch4-eq2` (chapter 4).
     """
     act = _activation(activation)
     c, x, w_rec, w_in = sp.symbols("c_{t-1} x_t w_rec w_in", real=True)
@@ -105,6 +113,8 @@ def eq2_matrix(n: int = 2, m: int = 1, activation: str = "sigmoid") -> dict[str,
     Returns checks of two candidate matrix readings of eq. (2):
     ``"diag(act') W_rec"`` (rows of W_rec scaled: the true Jacobian) and
     ``"W_rec diag(act')"`` (columns scaled: the wrong order).
+
+    Derived in :ref:`ch4-matrix-form` (chapter 4).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
@@ -124,7 +134,10 @@ def eq2_matrix(n: int = 2, m: int = 1, activation: str = "sigmoid") -> dict[str,
 
 def eq2_jacobian_function(n: int, m: int, activation: str = "sigmoid"):
     """A NumPy function J(W_rec, W_in, c_prev, x) made by SymPy from the symbolic Jacobian of
-    c_t = act(W_rec c_{t-1} + W_in x_t) (no bias): an independent check of ``rnn.step_jacobian``."""
+    c_t = act(W_rec c_{t-1} + W_in x_t) (no bias): an independent check of ``rnn.step_jacobian``.
+
+    Used in :ref:`ch4-matrix-form` (chapter 4).
+    """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
     act = _activation(activation)
@@ -168,6 +181,8 @@ def eq6_terms(n: int = 1, m: int = 1) -> dict:
     carried state (B), through i (C) and through c̃ (D); each term is the Jacobian with respect
     to its copy, all copies set back equal. Returns a dict with the symbols, the total
     Jacobian ``"total"``, the terms ``"A"``…``"D"`` and ``"sum_holds"`` (A+B+C+D = total).
+
+    Derived in :ref:`ch6-sympy` (chapter 6).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
@@ -208,6 +223,8 @@ def eq6_printed(n: int = 1, m: int = 1, *, corrected: bool = False) -> dict:
     scales the rows (unit k of c_t is multiplied by unit k of c_{t-1}); and D uses tanh'(z_c),
     the derivative of the candidate's own activation, not σ'(z_c). For one unit (n = 1) the
     order does not matter and only D's σ' is wrong.
+
+    Used in :ref:`ch6-audit` (chapter 6).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
@@ -244,6 +261,8 @@ def eq6_scalar_display() -> dict:
 
     Returns {"A", "B", "C", "D", "D_printed", "D_ratio"}; D_ratio = D_printed / D simplifies to
     σ'(z_c) / tanh'(z_c).
+
+    Used in :ref:`ch6-sympy` (chapter 6).
     """
     derived = eq6_terms(1, 1)
     printed = eq6_printed(1, 1)
@@ -263,7 +282,10 @@ def eq6_scalar_display() -> dict:
 def eq6_terms_function(n: int, m: int):
     """A NumPy function ``terms(params, c_prev, o_prev, x) -> {"A": …, "D": …}`` made by SymPy
     from :func:`eq6_terms`: an independent check of ``lstm.cell_jacobian_terms`` (chapter 6).
-    ``params`` is an ``LSTMParams`` with n units and m inputs."""
+    ``params`` is an ``LSTMParams`` with n units and m inputs.
+
+    Used in :ref:`ch6-sympy` (chapter 6).
+    """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
     d = eq6_terms(n, m)
@@ -286,7 +308,10 @@ def eq6_terms_function(n: int, m: int):
 
 def eq6_audit(n: int = 1, m: int = 1, *, corrected: bool = False) -> dict[str, bool]:
     """For each of A … D, whether the printed (or corrected) term equals SymPy's derivation
-    (:func:`eq6_terms`), for n units and m inputs."""
+    (:func:`eq6_terms`), for n units and m inputs.
+
+    Used in :ref:`ch6-audit` (chapter 6).
+    """
     derived = eq6_terms(n, m)
     claimed = eq6_printed(n, m, corrected=corrected)
     return {k: _zero(derived[k] - claimed[k]) for k in _TERMS}
@@ -301,6 +326,8 @@ def audit_source_equations() -> dict[str, bool]:
     "eq6.A" … "eq6.D": the printed terms of eq. (6), read for one unit likewise (W_g as its
     h-block; see :func:`eq6_printed`). For n > 1 the printed factor order is also wrong for
     A, C and D: ``eq6_audit(2, 1)``.
+
+    Used in :ref:`ch6-audit` (chapter 6).
     """
     out = {"eq2": eq2_scalar("sigmoid").holds}
     out.update({f"eq6.{k}": v for k, v in eq6_audit(1, 1).items()})

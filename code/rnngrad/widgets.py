@@ -19,9 +19,10 @@ import numpy as np
 
 from . import bptt, cell, deepnet, dynamics, gradients, lag_curves, plots, survival
 
-__all__ = ["Control", "Explorer", "EXPLORERS", "explorer", "lag_explorer", "deepnet_explorer",
-           "state_explorer", "contribution_explorer", "cell_path_explorer", "gate_explorer",
-           "survival_explorer", "forget_explorer", "long_range_explorer", "gru_explorer"]
+__all__ = ["Control", "Explorer", "ExplorerView", "EXPLORERS", "explorer", "lag_explorer",
+           "deepnet_explorer", "state_explorer", "contribution_explorer", "cell_path_explorer",
+           "gate_explorer", "survival_explorer", "forget_explorer", "long_range_explorer",
+           "gru_explorer"]
 
 _STYLE = {"description_width": "initial"}
 FIGSIZE = (6.4, 3.6)

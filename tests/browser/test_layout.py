@@ -72,6 +72,10 @@ VISIBLE_TEXT = r"""() => {
     const text = node.textContent.trim();
     if (text) parts.push(text);
   }
+  // Whole paragraphs too: a reference's text next to the word before it ("exercise Exercise
+  // 29") spans two text nodes.
+  for (const el of document.querySelectorAll('main p, main li, main figcaption'))
+    parts.push(el.innerText.replace(/\s+/g, ' '));
   // Link titles and image alt texts are read too (tooltips, screen readers).
   for (const el of document.querySelectorAll('a[title], img[alt]'))
     parts.push(el.getAttribute('title') || el.getAttribute('alt'));
