@@ -294,7 +294,7 @@ def part2() -> Quiz:
                  False, "That is the path through the candidate: it holds the weights U_n."),
                 (r"$\operatorname{diag}(\sigma'(a_z))\,U_z$, the update gate's derivative.", False,
                  "The path through the update gate holds the weights U_z (and h_{t−1} − h̃_t).")],
-               "{ref}`gru-jacobian` and {ref}`diag(zₜ) is the GRU's Bₜ <gru-update-path>`"),
+               "{ref}`gru-jacobian` and {ref}`gru-update-path`"),
         Choice("Chung et al. (2014) keep the old state with $1 - z_t$ where PyTorch uses $z_t$; "
                "Cho et al. (2014) apply the reset gate before the product $U_n h_{t-1}$, PyTorch "
                "after it. Which statement is right?",

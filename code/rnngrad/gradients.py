@@ -216,7 +216,7 @@ def _matrix_norms(M: np.ndarray, norm: str) -> np.ndarray:
 def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "full") -> np.ndarray:
     """‖∂c_{T-1}/∂c_{T-1-k}‖ for every lag k = 0 … T-1, by running products (not T backward passes).
 
-    For the GRU, whose state is h: ‖∂h_{T-1}/∂h_{T-1-k}‖ (the GRU chapter).
+    For the GRU, whose state is h: ‖∂h_{T-1}/∂h_{T-1-k}‖ (:ref:`gru-update-path`).
 
     ``norm`` is 'spectral' (the largest singular value; the norm of chapter 4's bound) or
     'fro'; ``path`` (LSTM only): 'full', the true total derivative (perturbing c_j also moves

@@ -132,7 +132,9 @@ def init(n: int, m: int, *, rng: np.random.Generator, update_bias: float = 0.0,
     """Random GRU parameters: W_g ~ N(0, weight_scale² / (n+m)), b_z = update_bias, others 0.
 
     A large update bias starts the cell with z_t ≈ σ(b_z) near 1: it keeps its state and
-    writes little, as a large forget bias does for the LSTM (the GRU chapter).
+    writes little, as a large forget bias does for the LSTM.
+
+    Used in :ref:`gru-cell`, its bias in :ref:`gru-bias` (the GRU chapter).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")

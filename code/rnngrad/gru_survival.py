@@ -30,10 +30,7 @@ from . import survival as _survival
 from ._checks import as_array, as_positive_int, as_real, as_seeds
 
 __all__ = ["UpdatePaths", "update_paths", "update_survival", "gru_vs_lstm", "UpdateBiasSweep",
-           "update_bias_sweep", "input_gradient_norms", "STATE_NORM_LABEL"]
-
-#: The y-axis label of the GRU's lag curves (its state is h).
-STATE_NORM_LABEL = r"$\|\partial h_{T-1}/\partial h_{T-1-k}\|_2$ (log scale)"
+           "update_bias_sweep", "input_gradient_norms"]
 
 
 def _gru_checked(params, trace) -> None:
@@ -82,7 +79,10 @@ class UpdatePaths:
 
 
 def update_paths(params, trace, *, label: str = "GRU") -> UpdatePaths:
-    """Measure :class:`UpdatePaths` on one GRU trace (one sequence, T >= 2)."""
+    """Measure :class:`UpdatePaths` on one GRU trace (one sequence, T >= 2).
+
+    Derived in :ref:`gru-update-path` (the GRU chapter).
+    """
     _gru_checked(params, trace)
     full = _gradients.gradient_norm_vs_lag(params, trace)
     z_path, z_bound = _survival.gate_path_norms(trace.z)
@@ -93,7 +93,10 @@ def update_paths(params, trace, *, label: str = "GRU") -> UpdatePaths:
 
 def update_survival(*, update_bias: float = 1.0, n: int = 16, T: int = 301,
                     weight_scale: float = 1.0, seed: int = 0) -> UpdatePaths:
-    """:func:`update_paths` for a random GRU from :func:`lag_curves.random_gru_trace`."""
+    """:func:`update_paths` for a random GRU from :func:`lag_curves.random_gru_trace`.
+
+    Used in :ref:`gru-update-path` and :ref:`gru-bias` (the GRU chapter).
+    """
     params, trace = _lag_curves.random_gru_trace(n=n, T=T, update_bias=update_bias,
                                                  weight_scale=weight_scale, seed=seed)
     return update_paths(params, trace,
@@ -107,7 +110,10 @@ def gru_vs_lstm(*, n: int = 16, T: int = 100, bias: float = 1.0, weight_scale: f
     ``random_lstm_trace`` with one seed): four ``lag_curves.LagCurve``, the GRU's
     ‖∂h_{T-1}/∂h_{T-1-k}‖₂ and its update path max_i Π z_{t,i}, the LSTM's
     ‖∂c_{T-1}/∂c_{T-1-k}‖₂ and its forget path max_i Π f_{t,i}. Each model's memory is its
-    state h (GRU) or its cell state c (LSTM)."""
+    state h (GRU) or its cell state c (LSTM).
+
+    Used in :ref:`gru-vs-lstm` and :ref:`gru-explorer` (the GRU chapter).
+    """
     bias = as_real(bias, "bias")
     gp, gtr = _lag_curves.random_gru_trace(n=n, T=T, update_bias=bias, weight_scale=weight_scale,
                                            seed=seed)
@@ -156,7 +162,10 @@ def update_bias_sweep(biases, *, lags: Sequence[int] = (100, 300), n: int = 16,
     """For each update bias and seed, a random GRU (:func:`lag_curves.random_gru_trace`) with
     T = max(lags) + 1: the surviving gradient at ``lags``, the lag where it falls below
     ``threshold``, z̄ and the measured decay factor. With the same seeds and weight scale,
-    ``survival.forget_bias_sweep`` measures LSTMs on the same inputs."""
+    ``survival.forget_bias_sweep`` measures LSTMs on the same inputs.
+
+    Used in :ref:`gru-bias` and :ref:`gru-vs-lstm` (the GRU chapter).
+    """
     biases = as_array(biases, "biases", (None,))
     if biases.size == 0:
         raise ValueError("biases must hold at least one value")
@@ -191,7 +200,10 @@ def input_gradient_norms(params, trace) -> np.ndarray:
     """‖∂h_{T-1}/∂x_{T-1-k}‖₂ for k = 0 … T-1: how much of what step T-1-k wrote is still in
     the last state. Each is the lag product ∂h_{T-1}/∂h_{T-1-k} times that step's input Jacobian
     (``gru.input_jacobian``), whose every path but the update gate's carries 1 - z_{T-1-k}:
-    keeping (z near 1) and writing (1 - z near 1) pull against each other. One sequence."""
+    keeping (z near 1) and writing (1 - z near 1) pull against each other. One sequence.
+
+    Derived in :ref:`gru-vanish` (the GRU chapter).
+    """
     _gru_checked(params, trace)
     P = _gradients.jacobian_products(_gradients.step_jacobians(params, trace))   # (T, n, n)
     X = _gru._input_jacobian_at(params, trace, slice(None))[::-1]              # lag order

@@ -43,6 +43,8 @@ def forward(params: _gru.GRUParams, xs, h0=None, *, keep: str = "z",
     """The states h_t (shape (T, n) or (T, B, n)) of a GRU in the form ``keep`` ('z' or '1-z')
     and ``reset`` ('after' or 'before'); see the module's docstring. With ``reset="before"``,
     b_hn is a constant added to U_n (r_t ⊙ h_{t-1}), so it acts as part of b_n.
+
+    Used in :ref:`gru-conventions` (the GRU chapter).
     """
     if not isinstance(params, _gru.GRUParams):
         raise ValueError(f"params must be a GRUParams, got {type(params).__name__}")
@@ -71,7 +73,10 @@ def forward(params: _gru.GRUParams, xs, h0=None, *, keep: str = "z",
 
 def relabelled(params: _gru.GRUParams) -> _gru.GRUParams:
     """The parameters that give the same model in the other ``keep`` form: W_z → -W_z,
-    b_z → -b_z. Since σ(-a) = 1 - σ(a), the new update gate is 1 - z_t of the old one."""
+    b_z → -b_z. Since σ(-a) = 1 - σ(a), the new update gate is 1 - z_t of the old one.
+
+    Derived in :ref:`gru-conventions` (the GRU chapter).
+    """
     if not isinstance(params, _gru.GRUParams):
         raise ValueError(f"params must be a GRUParams, got {type(params).__name__}")
     return dataclasses.replace(params, W_z=-params.W_z, b_z=-params.b_z)

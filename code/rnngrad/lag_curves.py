@@ -97,7 +97,9 @@ def random_gru_trace(*, n: int = 16, T: int = 60, update_bias: float = 1.0,
 
     Drawn as :func:`random_lstm_trace` draws an LSTM: weights and inputs from two independent
     streams spawned from ``seed``. The inputs are the same as that LSTM's for the same seed and
-    T, so a GRU and an LSTM compared at one seed read the same sequence (the GRU chapter).
+    T, so a GRU and an LSTM compared at one seed read the same sequence.
+
+    Used in :ref:`gru-vs-lstm` (the GRU chapter).
     """
     n = as_positive_int(n, "n")
     T = as_positive_int(T, "T", minimum=2)

@@ -124,8 +124,10 @@ def forget_path_norms(trace) -> tuple[np.ndarray, np.ndarray]:
 def gate_path_norms(gates) -> tuple[np.ndarray, np.ndarray]:
     """‖Π_{t=T-k}^{T-1} diag(g_t)‖₂ = max_i Π_t g_{t,i} and its bound Π_t max_i g_{t,i}, for
     k = 0 … T-1, of a gate in (0, 1) stored as ``gates`` (T, n): the LSTM's forget gate f_t
-    (:func:`forget_path_norms`) or the GRU's update gate z_t (the GRU chapter). Sums of logs,
-    so long products underflow only where the true value is below ~1e-308.
+    (:func:`forget_path_norms`) or the GRU's update gate z_t. Sums of logs, so long products
+    underflow only where the true value is below ~1e-308.
+
+    Derived in :ref:`ch7-forget-inside` (chapter 7) and :ref:`gru-update-path` (the GRU chapter).
     """
     gates = as_array(gates, "gates", (None, None))
     if gates.shape[0] < 1 or np.any((gates < 0) | (gates > 1)):

@@ -391,6 +391,8 @@ def gru_step_jacobian(n: int = 2, m: int = 1) -> dict[str, SymbolicCheck]:
     by four independent copies, one per place it enters; SymPy differentiates with respect to
     each and sets them equal again. Returns a check per term and ``"total"``: SymPy's Jacobian
     of h_t with respect to h_{t-1} against the sum of the four hand-derived terms.
+
+    Used in :ref:`gru-sympy` (the GRU chapter).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
@@ -423,7 +425,10 @@ def gru_step_jacobian(n: int = 2, m: int = 1) -> dict[str, SymbolicCheck]:
 
 def gru_scalar_terms() -> dict:
     """The four terms of ∂h_t/∂h_{t-1} for one unit (n = m = 1), as SymPy derives them, written
-    with the pre-activations a_z, a_r, a_n as symbols (for display in the GRU chapter)."""
+    with the pre-activations a_z, a_r, a_n as symbols.
+
+    Shown in :ref:`gru-sympy` (the GRU chapter).
+    """
     U, V, b, h, x = _gru_symbols(1, 1)
     checks = gru_step_jacobian(1, 1)
     _, a = _gru_step(U, V, b, {p: h for p in _GRU_TERMS.values()}, x)
@@ -440,7 +445,10 @@ def gru_scalar_terms() -> dict:
 def gru_jacobian_function(n: int, m: int):
     """A NumPy function ``J(params, h_prev, x)`` made by SymPy from the symbolic Jacobian of one
     GRU step (:func:`gru_step_jacobian`'s total): an independent check of ``gru.step_jacobian``.
-    ``params`` is a ``gru.GRUParams`` with n units and m inputs."""
+    ``params`` is a ``gru.GRUParams`` with n units and m inputs.
+
+    Used in :ref:`gru-sympy` (the GRU chapter).
+    """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
     U, V, b, h, x = _gru_symbols(n, m)
@@ -471,6 +479,8 @@ def gru_conventions(n: int = 2, m: int = 1) -> dict[str, SymbolicCheck]:
     gate after the product, r ⊙ (U_n h + b_hn) (PyTorch), against before it, U_n (r ⊙ h) + b_hn
     (Cho et al. 2014), with the same parameters. ``"reset after = before, b_hn = 0"``: the same
     with b_hn = 0; for n = 1 both then hold, for n > 1 they differ whenever U_n mixes units.
+
+    Used in :ref:`gru-conventions` (the GRU chapter).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
