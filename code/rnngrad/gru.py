@@ -159,8 +159,9 @@ def forward(params: GRUParams, xs, h0=None) -> GRUTrace:
         h̃_t = tanh(V_n x_t + b_n + r_t ⊙ (U_n h_{t-1} + b_hn)),
         h_t = (1 - z_t) ⊙ h̃_t + z_t ⊙ h_{t-1}.
 
-    The candidate's input part V_n x_t + b_n is computed for all t in one product before the
-    loop. Returns the GRUTrace: h, z, r, h_tilde and n_rec, each (T, n) or (T, B, n).
+    W_g [h_{t-1}, x_t] = U_g h_{t-1} + V_g x_t: the input parts V_g x_t + b_g are computed for
+    all t before the loop (one product per map), so each step multiplies only h_{t-1}.
+    Returns the GRUTrace: h, z, r, h_tilde and n_rec, each (T, n) or (T, B, n).
 
     Derived in :ref:`gru-cell` (the GRU chapter).
     """
@@ -170,17 +171,16 @@ def forward(params: GRUParams, xs, h0=None) -> GRUTrace:
     batch = xs.shape[1] if xs.ndim == 3 else None
     h0 = as_state(h0, "h0", params.n, batch)
 
-    U_n = params.U("n")
-    xn = xs @ params.V("n").T + params.b_n                 # V_n x_t + b_n for every t
+    vz, vr, vn = (xs @ params.V(g).T + getattr(params, f"b_{g}") for g in GATES)  # V_g x_t + b_g
+    U_zT, U_rT, U_nT = (params.U(g).T for g in GATES)
     z, r, h_tilde, n_rec, h = np.empty((5, xs.shape[0]) + h0.shape)
     h_prev = h0
     with np.errstate(over="ignore"):                      # see _sigmoid
         for t in range(xs.shape[0]):
-            hx = np.concatenate([h_prev, xs[t]], axis=-1)  # [h_{t-1}, x_t]
-            z[t] = _sigmoid(hx @ params.W_z.T + params.b_z)
-            r[t] = _sigmoid(hx @ params.W_r.T + params.b_r)
-            n_rec[t] = h_prev @ U_n.T + params.b_hn          # U_n h_{t-1} + b_hn
-            h_tilde[t] = np.tanh(xn[t] + r[t] * n_rec[t])
+            z[t] = _sigmoid(vz[t] + h_prev @ U_zT)
+            r[t] = _sigmoid(vr[t] + h_prev @ U_rT)
+            n_rec[t] = h_prev @ U_nT + params.b_hn          # U_n h_{t-1} + b_hn
+            h_tilde[t] = np.tanh(vn[t] + r[t] * n_rec[t])
             h[t] = (1.0 - z[t]) * h_tilde[t] + z[t] * h_prev
             h_prev = h[t]
     return GRUTrace(xs=xs, h0=h0, h=h, z=z, r=r, h_tilde=h_tilde, n_rec=n_rec)
@@ -203,9 +203,9 @@ def backward(params: GRUParams, trace: GRUTrace, dL_dh) -> GRUGrads:
         ∂L/∂(U_n h_{t-1} + b_hn) = ∂L/∂a_n ⊙ r_t
         ∂L/∂h_{t-1} = dh ⊙ z_t + U_zᵀ ∂L/∂a_z + U_rᵀ ∂L/∂a_r + U_nᵀ (∂L/∂a_n ⊙ r_t)
 
-    and the weights collect Σ_t (gradient) ⊗ (what it multiplied): [h_{t-1}, x_t] for W_z and
-    W_r, h_{t-1} for U_n and x_t for V_n. Returns the gradients with the fields of GRUParams
-    (summed over a batch) and ∂L/∂h0.
+    and the weights collect Σ_t (gradient) ⊗ (what it multiplied): h_{t-1} for the U_g, x_t
+    for the V_g. Returns the gradients with the fields of GRUParams (summed over a batch) and
+    ∂L/∂h0.
 
     Derived in :ref:`gru-jacobian` (the GRU chapter).
     """
@@ -213,7 +213,7 @@ def backward(params: GRUParams, trace: GRUTrace, dL_dh) -> GRUGrads:
     dL_dh = as_array(dL_dh, "dL_dh", trace.h.shape)
     z, r, h_tilde, n_rec = trace.z, trace.r, trace.h_tilde, trace.n_rec
     h_prev = trace.h_prev
-    U_z, U_r, U_n = params.U("z"), params.U("r"), params.U("n")
+    U_z, U_r, U_n = (params.U(g) for g in GATES)
     da_z, da_r, da_n, dn_rec = np.empty((4,) + trace.h.shape)
     dh_next = np.zeros(trace.h0.shape)                    # ∂L/∂h_t through step t+1
     for t in range(trace.T - 1, -1, -1):
@@ -227,11 +227,13 @@ def backward(params: GRUParams, trace: GRUTrace, dL_dh) -> GRUGrads:
     def rows(a):                                          # steps (and sequences) as rows
         return a.reshape(-1, a.shape[-1])
 
-    hx = rows(np.concatenate([h_prev, trace.xs], axis=-1))  # [h_{t-1}, x_t]
+    h_rows, x_rows = rows(h_prev), rows(trace.xs)
+
+    def weights(d_h, d_x):                                # [∂L/∂U_g | ∂L/∂V_g]
+        return np.hstack([rows(d_h).T @ h_rows, rows(d_x).T @ x_rows])
+
     return GRUGrads(
-        W_z=rows(da_z).T @ hx,
-        W_r=rows(da_r).T @ hx,
-        W_n=np.hstack([rows(dn_rec).T @ rows(h_prev), rows(da_n).T @ rows(trace.xs)]),
+        W_z=weights(da_z, da_z), W_r=weights(da_r, da_r), W_n=weights(dn_rec, da_n),
         b_z=rows(da_z).sum(axis=0), b_r=rows(da_r).sum(axis=0),
         b_n=rows(da_n).sum(axis=0), b_hn=rows(dn_rec).sum(axis=0),
         h0=dh_next,
