@@ -2,13 +2,13 @@
 
 myst-nb writes a notebook's image outputs as ``<img>`` without alt text, so Sphinx falls back
 to the file name (a SHA-256 hash): useless to a screen reader. The course's convention is
-that the markdown cell right after a plotting cell is the figure's caption (a paragraph in
-italics, or starting with a bold "Figure N."). This extension gives each output image,
-in order of preference:
+that every plotting cell is a numbered figure, its caption in the cell's metadata
+(``"mystnb": {"figure": {"caption": "...", "name": "fig-..."}}``; myst-nb wraps the output in
+a figure with that caption). This extension gives each output image, in order of preference:
 
 1. the alt text set explicitly in the cell's metadata, ``"mystnb": {"image": {"alt": "..."}}``
    (a myst-nb option; it wins, nothing is changed);
-2. the first sentence of that caption;
+2. the first sentence of the figure's caption;
 3. otherwise the first sentence of the paragraph just before the cell (the lead-in), with
    the section title.
 
@@ -110,19 +110,6 @@ def _sibling(node: nodes.Node, step: int) -> nodes.Node | None:
     return None
 
 
-def is_caption(node: nodes.Node | None) -> bool:
-    """A paragraph wholly in italics, or one that starts with a bold "Figure"."""
-    if not isinstance(node, nodes.paragraph) or not node.children:
-        return False
-    significant = [c for c in node.children if not (isinstance(c, nodes.Text) and not c.strip())]
-    if not significant:
-        return False
-    first = significant[0]
-    if isinstance(first, nodes.strong) and first.astext().strip().startswith("Figure"):
-        return True
-    return len(significant) == 1 and isinstance(significant[0], nodes.emphasis)
-
-
 def section_title(node: nodes.Node) -> str:
     while node is not None and not isinstance(node, nodes.section):
         node = node.parent
@@ -132,15 +119,18 @@ def section_title(node: nodes.Node) -> str:
     return plain_text(title) if title is not None else ""
 
 
-def describe(cell: nodes.Element, what: str) -> tuple[str, str]:
-    """(alt text, where it came from) for the figure output of a code cell."""
+def describe(cell: nodes.Element, image: nodes.image, what: str) -> tuple[str, str]:
+    """(alt text, where it came from) for an image output of a code cell."""
     meta = cell.get("cell_metadata") or {}
     explicit = ((meta.get("mystnb") or {}).get("image") or {}).get("alt")
     if explicit:
         return str(explicit), "metadata"
-    after = _sibling(cell, +1)
-    if is_caption(after):
-        return first_sentence(plain_text(after)), "caption"
+    figure = image.parent
+    while figure is not None and figure is not cell and not isinstance(figure, nodes.figure):
+        figure = figure.parent
+    caption = figure.next_node(nodes.caption) if isinstance(figure, nodes.figure) else None
+    if caption is not None:
+        return first_sentence(plain_text(caption)), "caption"
     before = _sibling(cell, -1)
     lead = first_sentence(plain_text(before)) if isinstance(before, nodes.paragraph) else ""
     title = section_title(cell)
@@ -162,7 +152,7 @@ def set_alt_text(app: Sphinx, doctree: nodes.document) -> None:
         cell = _code_cell(image)
         if cell is None or image.get("alt"):
             continue
-        image["alt"], source = describe(cell, "Figure")
+        image["alt"], source = describe(cell, image, "Figure")
         logger.verbose(f"[figure_alt] {docname} cell {cell.get('cell_index')}: alt from "
                        f"{source}: {image['alt']}")
 

@@ -258,15 +258,16 @@ def test_gate_explorer_compute_and_plot_at_every_slider_corner(forget_bias, inpu
     traj = cell.gate_trajectories(forget_bias=forget_bias, input_scale=input_scale,
                                   inputs=inputs, n=8, T=60, seed=0)
     assert np.all(np.isfinite(traj.c)) and np.all(np.abs(traj.c) <= traj.bound[:, None])
-    fig, ax = plt.subplots()
+    fig, (ax, gates) = plt.subplots(2, 1, sharex=True)
     assert plots.plot_gate_trajectories(traj, ax=ax) is ax
+    assert plots.plot_gate_trajectories(traj, ax=gates, which="gates") is gates
     assert "cell state" in ax.get_ylabel() and "time step" in ax.get_xlabel()
-    twins = [a for a in fig.axes if a is not ax]
-    assert len(twins) == 1 and "gate" in twins[0].get_ylabel()
-    labels = legend_texts(ax)
-    assert any("forget" in s for s in labels) and any("bound" in s for s in labels)
+    assert "gate" in gates.get_ylabel() and len(fig.axes) == 2      # no twin axes
+    assert any("bound" in s for s in legend_texts(ax))
+    assert [s.split()[0] for s in legend_texts(gates)] == ["forget", "input", "output"]
     lo, hi = ax.get_ylim()
     assert lo <= traj.c.min() and traj.c.max() <= hi
+    assert gates.get_ylim()[0] <= 0 and gates.get_ylim()[1] >= 1
     assert "max $|c_t|$" in ax.get_title()
     fig.canvas.draw()
 
@@ -278,6 +279,8 @@ def test_plot_gate_trajectories_options():
     assert len([ln for ln in ax.get_lines() if ln.get_label().startswith("$c_")]) == 2
     with pytest.raises(ValueError, match="units"):
         plots.plot_gate_trajectories(traj, units=0)
+    with pytest.raises(ValueError, match="which"):
+        plots.plot_gate_trajectories(traj, which="both")
 
 
 def test_gate_explorer_responds_to_every_control():

@@ -279,7 +279,7 @@ def test_drawing_into_a_given_axes_returns_it_and_changes_no_rcparams():
     (diagrams.unrolled_rnn, {"product": (0, 2), "backward": False}, "need backward=True"),
     (diagrams.unrolled_rnn, {"product": (0, 2), "highlight_path": 1}, "not both"),
     (diagrams.unrolled_rnn, {"product": (2, 2)}, "needs j < k"),
-    (diagrams.unrolled_rnn, {"product": (3, 1)}, "needs j < k"),
+    (diagrams.unrolled_rnn, {"T": 4, "product": (3, 1)}, "needs j < k"),
     (diagrams.unrolled_rnn, {"T": 4, "product": (0, 4)}, r"product\[1\] must satisfy"),
     (diagrams.unrolled_rnn, {"product": 3}, "product must be a pair"),
     (diagrams.unrolled_rnn, {"product": (0, 1, 2)}, "product must be a pair"),

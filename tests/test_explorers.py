@@ -72,19 +72,55 @@ def test_span_covers_the_range():
     assert widgets.Control("v", "a", options=(("A", "a"), ("B", "b"))).span() == ["a", "b"]
 
 
-def test_static_html_has_one_visible_frame_per_position_and_is_deterministic():
+def test_website_version_varies_every_control_and_is_deterministic():
+    """The kernel-free explorer: one picture per combination of the controls' values (the main
+    control over the most), a control on the page for each control varied, one picture shown
+    (at the defaults, where the live view starts), file names in frame order."""
+    import html as html_lib
+    import json
+    import math
     import re
 
     spec = widgets.EXPLORERS["lag_explorer"]()
-    html = spec.static_html(5, key="t")
-    imgs = re.findall(r"<img [^>]*>", html)
-    assert len(imgs) == 6                                            # 5 positions + the default
-    visible = [i for i in imgs if " hidden" not in i]
-    assert len(visible) == 1 and visible[0].endswith('‖W_rec‖₂ = 1">')  # starts at the default
-    assert all('alt="gradient norm vs lag, simple RNN, ‖W_rec‖₂ = ' in i for i in imgs)
-    assert 'max="5"' in html and "<script>" in html
-    assert spec.static_html(5, key="t") == html
+    grid = spec.website_values()
+    assert list(grid) == list(spec.controls)
+    assert len(grid["scale"]) > len(grid["T"]) > 1 and grid["activation"] == ["sigmoid", "tanh"]
+    assert all(spec.controls[n].value in v for n, v in grid.items())
+    frames = list(spec.website_frames(dpi=40))
+    assert len(frames) == math.prod(len(v) for v in grid.values())
+    assert len(set(frames)) == len(frames), "two settings drew the same picture"
+    assert list(spec.website_frames(dpi=40))[:3] == frames[:3]
+
+    page = spec.static_html("f/{}.png", key="t")
+    assert page == spec.static_html("f/{}.png", key="t")
+    assert len(re.findall(r'<input type="range"', page)) == 2            # scale and T
+    assert len(re.findall(r"<select", page)) == 1                        # the activation
+    data = json.loads(html_lib.unescape(re.search(r'data-explorer="([^"]*)"', page).group(1)))
+    at = data["at"]
+    first = sum(s * i for s, i in zip(data["strides"], at))
+    assert re.search(rf'<img src="f/{first}.png"', page)
+    assert [data["values"][k][i] for k, i in enumerate(at)] == ["1", "sigmoid", "60"]
+    assert 'alt="gradient norm vs lag, simple RNN, ‖W_rec‖₂ = 1, activation = sigmoid, ' in page
     plt.close("all")
+
+
+def test_website_labels_are_rounded_and_options_keep_their_labels():
+    log = widgets.Control("s", 1.0, -1.0, 1.3, 0.05, log=True)
+    assert [log.text(v) for v in log.span(4)] == ["0.1", "0.584", "3.41", "20"]
+    view = widgets.Control("view", "loss", options=(("loss", "loss"), ("‖∂L/∂θ‖", "grad_norm")))
+    assert view.text("grad_norm") == "‖∂L/∂θ‖" and view.text("loss") == "loss"
+
+
+def test_fixed_controls_keep_their_default_on_the_website():
+    from pathlib import Path
+
+    csv = Path(__file__).resolve().parents[1] / "book" / "data" / "long_range_results.csv"
+    spec = widgets.EXPLORERS["long_range_explorer"](str(csv))
+    grid = spec.website_values()
+    assert grid["seed"] == [spec.controls["seed"].value]
+    assert len(grid["model"]) == len(spec.controls["model"].options) > 1
+    page = spec.static_html("f/{}.png")
+    assert 'data-control="3"' not in page                    # seed (control 3) is not shown
 
 
 def test_live_view_displays_with_a_stand_in_for_places_without_a_kernel():
@@ -109,3 +145,19 @@ def test_live_view_displays_with_a_stand_in_for_places_without_a_kernel():
     spec = widgets.EXPLORERS["lag_explorer"](n=8)
     assert png == spec.png(spec.canvas())
     plt.close("all")
+
+
+@pytest.mark.parametrize("name", list(widgets.EXPLORERS))
+def test_a_redrawn_picture_is_the_picture_of_a_new_canvas(name):
+    """Redraws re-use one figure (its axes emptied, not rebuilt): after any other setting,
+    each setting must give exactly the pixels a fresh canvas gives."""
+    from pathlib import Path
+
+    csv = Path(__file__).resolve().parents[1] / "book" / "data" / "long_range_results.csv"
+    spec = widgets.EXPLORERS[name](*([csv] if name == "long_range_explorer" else []))
+    reused = spec.canvas()
+    for control_name, control in spec.controls.items():
+        values = control.span(3)
+        for value in values + values[::-1]:
+            setting = {control_name: value}
+            assert spec.png(reused, **setting) == spec.png(spec.canvas(), **setting), (name, setting)

@@ -118,7 +118,8 @@ def _book_pages() -> list[Path]:
 
 
 def _cells(path: Path) -> list[tuple[str, str, list[str], str]]:
-    """(kind, source, tags, output text) of every cell; a .md page is one markdown cell."""
+    """(kind, source, tags, output text) of every cell; a .md page is one markdown cell. A
+    figure's caption (myst-nb cell metadata) is page text, counted with the cell's outputs."""
     if path.suffix == ".md":
         return [("markdown", path.read_text(encoding="utf-8"), [], "")]
     nb = nbformat.read(path, as_version=4)
@@ -129,6 +130,7 @@ def _cells(path: Path) -> list[tuple[str, str, list[str], str]]:
             text += o.get("text", "")
             for mime in ("text/plain", "text/markdown", "text/latex", "text/html"):
                 text += "".join(o.get("data", {}).get(mime, ""))
+        text += "\n" + c.metadata.get("mystnb", {}).get("figure", {}).get("caption", "")
         out.append((c.cell_type, c.source, list(c.metadata.get("tags", [])), text))
     return out
 

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from reference import assert_every_control_changes_the_picture, legend_texts  # noqa: E402
 
-from rnngrad import bptt, dynamics, plots, widgets  # noqa: E402
+from rnngrad import bptt, dynamics, plots, style, widgets  # noqa: E402
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -43,18 +43,19 @@ def test_state_explorer_compute_and_plot_at_every_slider_corner(scale, activatio
                                        inputs=inputs, seed=0)
     fig, ax = plt.subplots()
     assert plots.plot_state_trajectories(traj, ax=ax) is ax
-    assert "state" in ax.get_ylabel() and "time step" in ax.get_xlabel()
-    twins = [a for a in fig.axes if a is not ax]
-    assert len(twins) == 1 and "phi'" in twins[0].get_ylabel()
-    assert len(ax.get_lines()) == 4
+    assert "c_{t,i}" in ax.get_ylabel() and "time step" in ax.get_xlabel()
+    assert len(fig.axes) == 1 and "phi'" in ax.get_ylabel()        # one axis, no twin
+    assert len(ax.get_lines()) == 4 + 1                             # four units and the slope
     assert any("phi'" in s for s in legend_texts(ax))
+    lo, hi = ax.get_ylim()
+    assert lo <= min(traj.c.min(), traj.slope.min()) and max(traj.c.max(), traj.slope.max()) <= hi
     assert "saturated" in ax.get_title()
 
 
 def test_state_trajectories_plot_options():
     traj = dynamics.state_trajectories(n=2, T=5)
     ax = plots.plot_state_trajectories(traj, units=10, title=False)
-    assert len(ax.get_lines()) == 2 and ax.get_title() == ""
+    assert len(ax.get_lines()) == 2 + 1 and ax.get_title() == ""
     with pytest.raises(ValueError, match="units"):
         plots.plot_state_trajectories(traj, units=0)
 
@@ -94,7 +95,11 @@ def test_contribution_explorer_compute_and_plot_at_every_slider_corner(T, scale,
     assert len(ax.patches) == T
     assert "eq. (1)" in ax.get_title()
     lo, hi = ax.get_ylim()
-    assert lo <= prof.norms.min() and prof.norms.max() <= hi
+    top = prof.norms.max()
+    assert top <= hi and lo <= max(prof.norms.min(), top / 10.0 ** (style.MAX_DECADES - 1))
+    if prof.norms.min() < lo:       # the axis is cut to MAX_DECADES: the legend counts the rest
+        below = int(np.sum(prof.norms < lo))
+        assert f"{below} step(s) below the axis" in legend_texts(ax)
 
 
 def test_contribution_plot_marks_underflow_and_overflow():

@@ -84,7 +84,8 @@ def test_explorer_builds_and_redraws():
     assert len(controls) == 5
     task, model, lag, seed, view = controls
     lag.value = lag.options[-1]
-    model.value = model.options[0]
+    assert model.options[0] == ("sigmoid RNN", "rnn_sigmoid")   # readable names, stored keys
+    model.value = "rnn_sigmoid"
     view.value = "state_grad"
     task.value = "adding"            # lag 150 has no adding run: a labelled empty panel
     plt.close("all")

@@ -15,6 +15,8 @@ Modules (the chapter that introduces each in brackets):
     symbolic    SymPy derivations and the audit of the source's equations        [4, 6, GRU]
     plots       matplotlib figures (each takes ax=None and returns the Axes)
     diagrams    the chapters' diagrams: unrolled RNN, LSTM and GRU cells, paths  [1–7, GRU]
+    style       the one figure style: sizes, fonts, colours, log ticks (opt-in: style.use())
+    tables      results shown as tables (Markdown on the page)                    [3, 9]
     widgets     the explorers: declared once, shown live (ipywidgets) or as static frames
     exercises   answer checkers for the code exercises
     cell        chapter 5's experiments on one LSTM cell: equations, memory, gates [5]

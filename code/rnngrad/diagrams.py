@@ -206,7 +206,7 @@ def feedforward_chain(*, L: int = 3, ax=None):
 
 
 # ----------------------------------------------------------------------------- chapters 2–4
-def unrolled_rnn(*, T: int = 4, backward: bool = True, highlight_path: int | None = None,
+def unrolled_rnn(*, T: int = 3, backward: bool = True, highlight_path: int | None = None,
                  product: tuple[int, int] | None = None, ax=None):
     """The simple RNN unrolled over T steps (0-based), forward and backward.
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import ipywidgets as w
 import numpy as np
 
-from . import bptt, cell, deepnet, dynamics, gradients, lag_curves, plots, survival
+from . import bptt, cell, deepnet, dynamics, gradients, lag_curves, plots, style, survival
 
 __all__ = ["Control", "Explorer", "ExplorerView", "EXPLORERS", "explorer", "lag_explorer",
            "deepnet_explorer", "state_explorer", "contribution_explorer", "cell_path_explorer",
@@ -25,13 +25,15 @@ __all__ = ["Control", "Explorer", "ExplorerView", "EXPLORERS", "explorer", "lag_
            "gru_explorer"]
 
 _STYLE = {"description_width": "initial"}
-FIGSIZE = (6.4, 3.6)
-#: Fixed margins (fractions of the figure), wide enough for log tick labels on the left and
-#: a second axis's label on the right.
-MARGINS = dict(left=0.13, right=0.87, bottom=0.15, top=0.88)
-#: For plots with a twin axis and the legend outside, right of it: a wider figure (the axes
-#: keep their size in inches, see Explorer.margins).
-WIDE_FIGSIZE = (7.6, 3.6)
+#: An explorer's picture, in inches: as wide as the book's figures (``style.WIDTH``).
+FIGSIZE = (style.WIDTH, 3.6)
+#: Fixed margins around the axes, in inches (left, right, bottom, top): room for log tick
+#: labels and the axis label on the left, the x label below, a two-line title above. An
+#: explorer with a second y axis (a twin) asks for more on the right.
+MARGINS = (0.95, 0.25, 0.6, 0.7)
+#: Pictures of the website's explorers are drawn at twice the CSS pixel density (crisp on
+#: high-density screens) and shown at ``style.WIDTH`` × 96 CSS px.
+STATIC_DPI = 2 * 96
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,14 @@ class Control:
         return kind(value=self.value, min=self.min, max=self.max, step=self.step,
                     continuous_update=continuous, **extra, **common)
 
+    def text(self, value) -> str:
+        """How a value of this control is labelled: an option's label, a number to three
+        significant digits."""
+        for o in self.options:
+            if isinstance(o, tuple) and o[1] == value:
+                return o[0]
+        return _fmt(value)
+
     def span(self, k: int = 20) -> list:
         """``k`` values spanning the control's range (all options of a choice), ends included."""
         if self.options:   # options are values, or (label, value) pairs
@@ -76,7 +86,10 @@ class Control:
 @dataclass(frozen=True)
 class Explorer:
     """An explorer: ``compute(**values)`` → data (pure, tested on its own), then
-    ``draw(data, ax, **values)`` plots it. ``main`` names the control a static page animates."""
+    ``draw(data, ax, **values)`` plots it. The website's kernel-free version varies every
+    control (``main``, the one that tells the chapter's story, over the most values) except
+    those named in ``fixed``, which keep their defaults. With ``panels`` > 1 the picture holds that many panels stacked (sharing x), and ``draw``
+    receives the list of their Axes. ``margins`` (inches: left, right, bottom, top) are fixed."""
 
     title: str
     controls: dict[str, Control]
@@ -85,17 +98,12 @@ class Explorer:
     main: str
     continuous: bool = False
     figsize: tuple = field(default=FIGSIZE)
+    panels: int = 1
+    margins: tuple = field(default=MARGINS)
+    fixed: tuple = ()
 
     def defaults(self) -> dict:
         return {name: c.value for name, c in self.controls.items()}
-
-    @property
-    def margins(self) -> dict:
-        """MARGINS for FIGSIZE; a wider figure keeps the axes' size and position in inches and
-        gains the extra width on the right."""
-        width = self.figsize[0]
-        return dict(MARGINS, left=MARGINS["left"] * FIGSIZE[0] / width,
-                    right=MARGINS["right"] * FIGSIZE[0] / width)
 
     def canvas(self):
         """A Figure to draw this explorer into again and again (no pyplot state), with fixed
@@ -103,42 +111,51 @@ class Explorer:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=self.figsize)
+        # layout="none": fixed margins, whatever a notebook's style asks of new figures.
+        fig = Figure(figsize=self.figsize, dpi=style.RC["figure.dpi"], layout="none")
         FigureCanvasAgg(fig)                  # one canvas for the figure's whole life
         return fig
 
     def render(self, fig, **values):
-        """Compute and draw at ``values`` (missing ones at their defaults) into ``fig``.
+        """Compute and draw at ``values`` (missing ones at their defaults) into ``fig``, in the
+        course's style (``style.rc_context``).
 
         A redraw avoids what it can of matplotlib's set-up cost: it computes first (an error
-        leaves the last picture), re-uses the figure's first axes (cleared; twins of the
-        previous drawing removed) instead of building new ones, keeps titles at a fixed height
-        (no search for overlapping tick labels, which these plots never have above the axes)
-        and gives log axes no minor ticks (each tick costs about half a millisecond to build,
-        and a log axis over nine decades has seventy of them, a few pixels apart).
+        leaves the last picture), re-uses the figure's axes and their ticks (emptied by
+        ``_empty``; twins of the previous drawing removed) instead of building new ones,
+        keeps titles at a fixed height (no search for overlapping tick labels, which these
+        plots never have above the axes) and gives log axes no minor ticks (each tick costs
+        about a millisecond to build). The picture is the same as on a new canvas (tested).
         """
         import matplotlib as mpl
         from matplotlib.ticker import NullLocator
 
         values = {**self.defaults(), **values}
         data = self.compute(**values)
-        if fig.axes:
-            ax, *twins = fig.axes
-            for twin in twins:
-                fig.delaxes(twin)
-            ax.clear()
-        else:
-            fig.subplots_adjust(**self.margins)
-            ax = fig.add_subplot()
-        with mpl.rc_context({"axes.titley": 1.0}):
-            self.draw(data, ax, **values)
+        with style.rc_context(), mpl.rc_context({"axes.titley": 1.0}):
+            if fig.axes:
+                axes, twins = fig.axes[:self.panels], fig.axes[self.panels:]
+                for twin in twins:
+                    fig.delaxes(twin)
+                for ax in axes:
+                    _empty(ax)
+            else:
+                width, height = fig.get_size_inches()
+                left, right, bottom, top = self.margins
+                fig.subplots_adjust(left=left / width, right=1 - right / width,
+                                    bottom=bottom / height, top=1 - top / height, hspace=0.08)
+                axes = list(fig.subplots(self.panels, 1, sharex=True, squeeze=False)[:, 0])
+            self.draw(data, axes if self.panels > 1 else axes[0], **values)
+            for ax in axes[:-1]:                    # stacked panels: one x axis, at the bottom
+                ax.set_xlabel("")
+                ax.tick_params(labelbottom=False)
         for each in fig.axes:
             for axis in (each.xaxis, each.yaxis):
                 if axis.get_scale() == "log":
                     axis.set_minor_locator(NullLocator())
         return fig
 
-    def png(self, fig, *, dpi: int = 100, **values) -> bytes:
+    def png(self, fig, *, dpi: int = 96, **values) -> bytes:
         """The PNG of :meth:`render` (deterministic: no metadata).
 
         The canvas is drawn and its pixels encoded directly, with light compression: about
@@ -151,52 +168,102 @@ class Explorer:
 
         if fig.get_dpi() != dpi:
             fig.set_dpi(dpi)
-        # matplotlib's LogLocator computes candidate ticks a few decades beyond the view and
-        # overflows harmlessly when a curve reaches ~1e270 (the ticks it keeps are finite).
+        # matplotlib's LogLocator computes candidate ticks a few decades beyond the view, and
+        # a cleared log axis autoscales from the last view: both overflow harmlessly when a
+        # curve reached ~1e300 (the limits and ticks kept are finite).
         with np.errstate(over="ignore"):
-            self.render(fig, **values).canvas.draw()
+            self.render(fig, **values)
+            with style.rc_context():
+                fig.canvas.draw()
         buf = io.BytesIO()
         Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).save(buf, format="png",
                                                                    compress_level=1)
         return buf.getvalue()
 
-    def static_html(self, frames: int = 12, *, dpi: int = 80, key: str = "explorer") -> str:
-        """A kernel-free version for the static page: the ``main`` control's range rendered to
-        ``frames`` pictures (plus the default, where the live view starts; the other controls
-        at their defaults), switched by an HTML range
-        slider and a few lines of JavaScript. Deterministic, so stored outputs do not churn."""
-        import base64
-        import html
-        import io
+    def website_values(self, *, main_values: int = 7, other_values: int = 3) -> dict[str, list]:
+        """The values each control takes in the website's kernel-free explorer: the ``main``
+        control ``main_values`` over its range, every other slider ``other_values``, a choice
+        all its options, each range with the control's default added (where the live view
+        starts); a control named in ``fixed`` keeps its default."""
+        grid = {}
+        for name, c in self.controls.items():
+            if name in self.fixed:
+                grid[name] = [c.value]
+                continue
+            values = c.span(main_values if name == self.main else other_values)
+            if not c.options and c.value not in values:
+                values = sorted(values + [c.value])
+            grid[name] = values
+        return grid
 
-        control = self.controls[self.main]
-        values = control.span(frames)
-        if control.value not in values:           # start where the live view starts
-            values = sorted(values + [control.value]) if not control.options else values
-        start = values.index(control.value)
-        imgs = []
+    def website_frames(self, *, dpi: int = STATIC_DPI):
+        """The pictures of the kernel-free explorer, one per combination of ``website_values``
+        (the last control varying fastest): yields PNG bytes, drawn at ``dpi``. Deterministic."""
+        import io
+        import itertools
+
+        grid = self.website_values()
         fig = self.canvas()
-        for i, v in enumerate(values):
-            buf = _palette_png(io.BytesIO(self.png(fig, dpi=dpi, **{self.main: v})))
-            alt = html.escape(f"{self.title}, {control.label} = {_fmt(v)}")
-            hidden = "" if i == start else " hidden"
-            data = base64.b64encode(buf.getvalue()).decode("ascii")
-            imgs.append(f'<img src="data:image/png;base64,{data}" alt="{alt}"{hidden}>')
-        labels = html.escape(",".join(_fmt(v) for v in values))
+        for combo in itertools.product(*grid.values()):
+            png = self.png(fig, dpi=dpi, **dict(zip(grid, combo)))
+            yield _palette_png(io.BytesIO(png)).getvalue()
+
+    def static_html(self, frame_url: str, *, key: str = "explorer") -> str:
+        """The website's kernel-free explorer: a control for every control the website varies
+        (a range slider, or a menu for a choice) above one picture, the file
+        ``frame_url.format(i)`` for frame i of :meth:`website_frames`. A few lines of
+        JavaScript swap the file when a control moves; the browser fetches each picture the
+        first time it is shown. The picture is shown at the figure's size (96 CSS px per inch,
+        scaled down to the column on a narrow screen)."""
+        import html
+        import json
+
+        grid = self.website_values()
+        names = list(grid)
+        at = [grid[n].index(self.controls[n].value) for n in names]
+        strides = [1] * len(names)
+        for k in range(len(names) - 2, -1, -1):
+            strides[k] = strides[k + 1] * len(grid[names[k + 1]])
+        spec = {"url": frame_url, "title": self.title, "strides": strides, "names": names,
+                "labels": [self.controls[n].label for n in names],
+                "values": [[self.controls[n].text(v) for v in grid[n]] for n in names], "at": at}
+        rows = []
+        for k, n in enumerate(names):
+            c, values, label = self.controls[n], grid[n], html.escape(self.controls[n].label)
+            if len(values) == 1:
+                continue
+            if c.options and not c.slider:
+                options = "".join(f'<option value="{i}"{" selected" if i == at[k] else ""}>'
+                                  f"{html.escape(c.text(v))}</option>" for i, v in enumerate(values))
+                rows.append(f'<label>{label} <select data-control="{k}">{options}</select></label>')
+            else:
+                rows.append(f'<label>{label} <input type="range" data-control="{k}" min="0" '
+                            f'max="{len(values) - 1}" step="1" value="{at[k]}" aria-label="{label}">'
+                            f" <output>{html.escape(c.text(values[at[k]]))}</output></label>")
+        first = sum(s * i for s, i in zip(strides, at))
+        alt = ", ".join([self.title] + [f"{spec['labels'][k]} = {spec['values'][k][i]}"
+                                        for k, i in enumerate(at)])
+        width, height = (round(96 * x) for x in self.figsize)
         uid = f"rnngrad-static-{html.escape(key)}"
         return (
-            f'<div class="rnngrad-static-explorer" id="{uid}" data-labels="{labels}">'
-            f'<label>{html.escape(control.label)} '
-            f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
-            f'aria-label="{html.escape(control.label)}"> '
-            f"<output>{html.escape(_fmt(values[start]))}</output></label>"
-            f'<div class="frames">{"".join(imgs)}</div>'
+            f'<div class="rnngrad-static-explorer" id="{uid}" '
+            f'data-explorer="{html.escape(json.dumps(spec, ensure_ascii=False))}">'
+            f'<div class="controls">{"".join(rows)}</div>'
+            f'<div class="frames"><img src="{html.escape(frame_url.format(first))}" '
+            f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
+            f'alt="{html.escape(alt)}"></div>'
             "<script>(function(){"
-            f'var root=document.getElementById("{uid}");'
-            'var slider=root.querySelector("input"),out=root.querySelector("output"),'
-            'imgs=root.querySelectorAll(".frames img"),labels=root.dataset.labels.split(",");'
-            'slider.addEventListener("input",function(){var k=+slider.value;'
-            "imgs.forEach(function(im,j){im.hidden=(j!==k);});out.textContent=labels[k];});"
+            f'var root=document.getElementById("{uid}"),spec=JSON.parse(root.dataset.explorer),'
+            'img=root.querySelector(".frames img"),at=spec.at.slice();'
+            "function show(){var i=0,alt=[spec.title];"
+            "for(var k=0;k<at.length;k++){i+=spec.strides[k]*at[k];"
+            'alt.push(spec.labels[k]+" = "+spec.values[k][at[k]]);}'
+            'img.src=spec.url.replace("{}",i);img.alt=alt.join(", ");}'
+            'root.querySelectorAll("[data-control]").forEach(function(el){'
+            "var k=+el.dataset.control;"
+            'el.addEventListener("input",function(){at[k]=+el.value;'
+            'var out=el.parentNode.querySelector("output");'
+            "if(out)out.textContent=spec.values[k][at[k]];show();});});"
             "})();</script></div>")
 
     def widget(self, source: tuple[str, tuple, dict] | None = None) -> ExplorerView:
@@ -208,7 +275,11 @@ class Explorer:
         (see :class:`ExplorerView`)."""
         controls = {name: c.widget(self.continuous) for name, c in self.controls.items()}
         fig = self.canvas()
-        picture = w.Image(format="png", value=self.png(fig))
+        # Shown at the figure's size (96 CSS px per inch, as the book's figures), not stretched
+        # to the width of the output area, which would blur it and enlarge its text.
+        picture = w.Image(format="png", value=self.png(fig),
+                          layout=w.Layout(width=f"{round(96 * self.figsize[0])}px",
+                                          max_width="100%", height="auto"))
 
         def update(_change=None):
             picture.value = self.png(fig, **{name: c.value for name, c in controls.items()})
@@ -217,6 +288,32 @@ class Explorer:
             c.observe(update, names="value")
         return ExplorerView([w.HBox(list(controls.values())), picture],
                             stand_in=_stand_in(self, picture.value, source))
+
+
+def _empty(ax) -> None:
+    """Make ``ax`` as a new Axes is for the plot functions (no artists, titles or labels,
+    linear scales with their default ticks, limits autoscaled from the next data, the colour
+    cycle from its start) while keeping its Tick objects: ``Axes.clear`` throws them away, and
+    building them again is about half of a redraw's time."""
+    from matplotlib.transforms import Bbox
+
+    for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts, *ax.images, *ax.tables,
+                   *ax.artists]:
+        artist.remove()
+    ax.containers.clear()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    for loc in ("left", "center", "right"):
+        ax.set_title("", loc=loc)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_prop_cycle(None)
+    ax.set_xscale("linear")                    # also restores the default locators
+    ax.set_yscale("linear")
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.set_xlim(0, 1, auto=True)
+    ax.set_ylim(0, 1, auto=True)
 
 
 class ExplorerView(w.VBox):
@@ -272,7 +369,8 @@ def _palette_png(buf):
 
 
 def _fmt(v) -> str:
-    return f"{v:g}" if isinstance(v, (float, np.floating)) else str(v)
+    """A control's value as its label shows it: numbers to three significant digits."""
+    return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
 #: name → the function that declares it (``EXPLORERS["lag_explorer"](n=8)`` is an Explorer).
@@ -301,7 +399,7 @@ def lag_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
 
     def draw(curve, ax, **_):
         plots.plot_lag_curve(curve, ax=ax)
-        ax.set_title(curve.label)
+        ax.set_title(style.mathtext(curve.label))
 
     return Explorer(
         "gradient norm vs lag, simple RNN",
@@ -337,8 +435,7 @@ def state_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
         {"scale": Control("‖W_rec‖₂", 1.0, 0.1, 16.0, 0.1), "activation": _ACTIVATION,
          "inputs": Control("input", "noise", options=tuple(dynamics.INPUT_KINDS))},
         functools.partial(dynamics.state_trajectories, n=n, T=T, seed=seed),
-        lambda traj, ax, **_: plots.plot_state_trajectories(traj, ax=ax), main="scale",
-        figsize=WIDE_FIGSIZE)
+        lambda traj, ax, **_: plots.plot_state_trajectories(traj, ax=ax), main="scale")
 
 
 @explorer
@@ -373,7 +470,13 @@ def cell_path_explorer(*, n: int = 8, seed: int = 0) -> Explorer:
         {"weight_scale": Control("weight scale", 1.0, 0.1, 4.0, 0.1),
          "forget_bias": Control("forget bias", 1.0, -3.0, 6.0, 0.25),
          "T": Control("length T", 40, 2, 200, 1)},
-        functools.partial(_cell_path_gap, n=n, seed=seed), draw, main="weight_scale")
+        functools.partial(_cell_path_gap, n=n, seed=seed), draw, main="weight_scale",
+        margins=(MARGINS[0], MARGINS[0], *MARGINS[2:]))     # room for the twin's label
+
+
+def _draw_gates(traj, axes, **_):
+    plots.plot_gate_trajectories(traj, ax=axes[0], which="cell")
+    plots.plot_gate_trajectories(traj, ax=axes[1], which="gates")
 
 
 @explorer
@@ -386,8 +489,7 @@ def gate_explorer(*, n: int = 8, T: int = 60, seed: int = 0) -> Explorer:
          "input_scale": Control("input scale", 1.0, 0.0, 10.0, 0.5),
          "inputs": Control("input", "noise", options=tuple(cell.INPUT_KINDS))},
         functools.partial(cell.gate_trajectories, n=n, T=T, seed=seed),
-        lambda traj, ax, **_: plots.plot_gate_trajectories(traj, ax=ax), main="forget_bias",
-        figsize=WIDE_FIGSIZE)
+        _draw_gates, main="forget_bias", figsize=(style.WIDTH, 5.6), panels=2)
 
 
 @explorer
@@ -398,8 +500,7 @@ def survival_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
 
     def draw(curves, ax, *, weight_scale, **_):
         plots.plot_lag_comparison(curves, ax=ax)
-        ax.set_title(f"n = {n}, weight scale {weight_scale:g}, same inputs for all three",
-                     fontsize="medium")
+        ax.set_title(f"n = {n}, weight scale {weight_scale:g}, same inputs for all three")
 
     return Explorer(
         "RNN vs LSTM: gradient norm vs lag",
@@ -435,10 +536,13 @@ def long_range_explorer(csv_path, npz_path=None) -> Explorer:
 
     from . import experiment
 
+    from . import train as _train
+
     rows = experiment.read_results(csv_path)
     store = experiment.load_curves(npz_path or Path(csv_path).with_suffix(".npz"))
     tasks = tuple(sorted({r["task"] for r in rows}, key=lambda t: t != "first_bit"))
-    models = tuple(experiment.success_table(rows, tasks[0]).models)
+    models = tuple((_train.model_spec(m).label, m)
+                   for m in experiment.success_table(rows, tasks[0]).models)
     lags = tuple(sorted({r["lag"] for r in rows}))
     seeds = tuple(sorted({r["seed"] for r in rows}))
     views = (("loss", "loss"), ("accuracy", "accuracy"), ("‖∂L/∂θ‖", "grad_norm"),
@@ -446,12 +550,13 @@ def long_range_explorer(csv_path, npz_path=None) -> Explorer:
     return Explorer(
         "one training run of the long-range sweep",
         {"task": Control("task", tasks[0], options=tasks),
-         "model": Control("model", models[-1], options=models),
+         "model": Control("model", models[-1][1], options=models),
          "lag": Control("lag (T for adding)", lags[len(lags) // 2], options=lags, slider=True),
          "seed": Control("seed", seeds[0], options=seeds),
          "view": Control("view", "loss", options=views)},
         lambda task, model, lag, seed, view: store.get(task, model, lag, seed),
-        lambda run, ax, *, view, **_: plots.plot_run_view(run, ax=ax, view=view), main="lag")
+        lambda run, ax, *, view, **_: plots.plot_run_view(run, ax=ax, view=view), main="lag",
+        fixed=("seed",))
 
 
 @explorer
@@ -463,8 +568,7 @@ def gru_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
 
     def draw(curves, ax, *, weight_scale, **_):
         plots.plot_lag_comparison(curves, ax=ax, ylabel="gradient norm vs lag (log scale)")
-        ax.set_title(f"n = {n}, weight scale {weight_scale:g}, same inputs for both",
-                     fontsize="medium")
+        ax.set_title(f"n = {n}, weight scale {weight_scale:g}, same inputs for both")
 
     return Explorer(
         "GRU vs LSTM: gradient norm vs lag",
