@@ -2,11 +2,13 @@
 
 * ``fd_jacobian``: the one central-finite-difference routine every gradient test uses.
 * ``rel_err``: ||a - b|| / max(||a|| + ||b||, tiny).
-* ``random_rnn`` / ``random_lstm``: random parameters, inputs and initial states
+* ``random_rnn`` / ``random_lstm`` / ``random_gru``: random parameters, inputs and initial states
   (also available as the fixtures ``make_rnn`` / ``make_lstm``, bound to the ``rng`` fixture).
 * ``ref_rnn_forward`` / ``ref_lstm_forward``: tiny reference forward passes written from the
   equations in the docstrings, independent of the package, that accept *per-time-step*
-  parameters (used to isolate the contribution of one time step, or of one gate).
+  parameters (used to isolate the contribution of one time step, or of one gate);
+  ``ref_gru_step`` / ``ref_gru_forward`` likewise for the GRU (one step takes a separate
+  h_{t-1} for each place it enters, to isolate one path of the step Jacobian).
 * ``every_step_loss``: chapter 3's E = Σ_t ½‖c_t − y_t‖², written from its equation.
 * ``lag_jacobians``: the matrices ∂c_{T-1}/∂c_{T-1-k} behind ``gradients.gradient_norm_vs_lag``.
 
@@ -21,7 +23,7 @@ import dataclasses
 import numpy as np
 from hypothesis import HealthCheck, settings
 
-from rnngrad import gradients, lstm, rnn
+from rnngrad import gradients, gru, lstm, rnn
 
 FD_STEP = 1e-6
 #: Contract: every gradient/Jacobian agrees with central differences to this relative error.
@@ -156,6 +158,21 @@ def random_lstm(rng, n, m, T, B=None, weight_scale=1.5):
     return params, xs, h0, c0
 
 
+def random_gru_params(rng, n, m, weight_scale=1.5, bias_scale=0.5):
+    """GRU parameters with random (non-zero) weights and all four biases random."""
+    p = gru.init(n, m, rng=rng, weight_scale=weight_scale)
+    return replace(p, **{f"b_{k}": bias_scale * rng.standard_normal(n)
+                         for k in ("z", "r", "n", "hn")})
+
+
+def random_gru(rng, n, m, T, B=None, weight_scale=1.5):
+    """(params, xs, h0) for a random GRU problem."""
+    params = random_gru_params(rng, n, m, weight_scale)
+    xs = rng.standard_normal(xs_shape(T, B, m))
+    h0 = 0.5 * rng.uniform(-1.0, 1.0, state_shape(B, n))
+    return params, xs, h0
+
+
 def _sig(z):
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -224,6 +241,42 @@ def ref_lstm_forward(at, xs, h0, c0):
         hs.append(h)
         cs.append(c)
     return np.stack(hs), np.stack(cs)
+
+
+GRU_PATHS = ("keep", "z", "r", "n")
+
+
+def ref_gru_step(params, h_by_path, x):
+    """One GRU step written from gru.py's docstring (PyTorch's convention), map by map.
+
+    ``h_by_path`` gives the h_{t-1} used in each place it enters: 'z' (update gate), 'r'
+    (reset gate), 'n' (the candidate's product U_n h_{t-1}) and 'keep' (z_t ⊙ h_{t-1}); tests
+    feed different ones to isolate one path. ``params`` is a GRUParams or a dict with its
+    fields. Works for x of shape (m,) or (B, m). Returns (h_t, {"z", "r", "h_tilde"}).
+    """
+    P = params if isinstance(params, dict) else dataclasses.asdict(params)
+    n = P["b_z"].shape[0]
+
+    def affine(W, h, xx):
+        return np.einsum("ij,...j->...i", W[:, :n], h) + np.einsum("ij,...j->...i", W[:, n:], xx)
+
+    z = _sig(affine(P["W_z"], h_by_path["z"], x) + P["b_z"])
+    r = _sig(affine(P["W_r"], h_by_path["r"], x) + P["b_r"])
+    rec = np.einsum("ij,...j->...i", P["W_n"][:, :n], h_by_path["n"]) + P["b_hn"]
+    h_tilde = np.tanh(np.einsum("ij,...j->...i", P["W_n"][:, n:], x) + P["b_n"] + r * rec)
+    h = (1.0 - z) * h_tilde + z * h_by_path["keep"]
+    return h, {"z": z, "r": r, "h_tilde": h_tilde}
+
+
+def ref_gru_forward(at, xs, h0):
+    """Reference GRU over a sequence; ``at(t)`` returns the parameters (GRUParams or dict)
+    used at step t."""
+    h = np.asarray(h0, float)
+    hs = []
+    for t in range(xs.shape[0]):
+        h, _ = ref_gru_step(at(t), {k: h for k in GRU_PATHS}, xs[t])
+        hs.append(h)
+    return np.stack(hs)
 
 
 def legend_texts(ax) -> list[str]:

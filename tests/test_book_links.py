@@ -7,10 +7,10 @@
 * **Docstrings link back.** Every public function of the core modules names, with
   ``:ref:`label```, the section of the book where its equation is derived (or its experiment
   is run), and that label exists in the book.
-* **Chapters show their code.** Chapters 2–6 each have one cell ``plots.show_source(...)``
-  with the functions that implement their equation, in the section that derives it, hidden
-  on the website (``remove-input``: the page shows the code, not the call), and its stored
-  output is the code of those functions as it is now.
+* **Chapters show their code.** Chapters 2–6 and the GRU chapter each have one cell
+  ``plots.show_source(...)`` with the functions that implement their equation, in the section
+  that derives it, hidden on the website (``remove-input``: the page shows the code, not the
+  call), and its stored output is the code of those functions as it is now.
 * **Prose links to the API.** A function, class or module of the package named in the prose
   of a chapter or page (```rnn.forward```) is a link to its entry in the API reference.
 * The two helpers behind this: ``_ext/api_docstrings.py`` (plain-text docstrings on the API
@@ -40,7 +40,7 @@ API = BOOK / "api"
 HTML_API = ROOT / "_build" / "html" / "book" / "api"
 
 CORE = ["rnn", "bptt", "lstm", "gradients", "lag_curves", "deepnet", "activations", "symbolic",
-        "exploding", "dynamics", "cell", "survival"]
+        "exploding", "dynamics", "cell", "survival", "gru", "gru_survival", "gru_variants"]
 
 # Chapter -> (the functions whose code it shows, the section that shows them).
 SHOWN = {
@@ -50,6 +50,7 @@ SHOWN = {
     "ch05_lstm_cell": (["lstm.forward"], "ch5-forward"),
     "ch06_cell_state_gradient": (["lstm.cell_jacobian_terms", "lstm._cell_terms_at"],
                                  "ch6-four-terms"),
+    "ch10_gru": (["gru.step_jacobian_terms", "gru._terms_at"], "gru-jacobian"),
 }
 
 TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$", re.M)

@@ -2,8 +2,9 @@
 
 * Each committed book/figures/diagrams/<name>.svg is what the script draws now, byte for byte,
   and no other file lies in that folder.
-* Chapters 1–7 each open with one of them: a MyST figure with a name, alt text and a caption,
-  before the chapter's first section, referred to with {numref} in the chapter's text.
+* Chapters 1–7 and the GRU chapter each open with one of them: a MyST figure with a name, alt
+  text and a caption, before the chapter's first section, referred to with {numref} in the
+  chapter's text.
 * Every label the book uses is drawn (the Text artists are inspected), the figure is at most
   7.5 in wide with no text under 10 pt, and nothing is drawn outside the axes (nothing clipped).
 * Every function rejects bad arguments with a ValueError.
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import draw_diagrams  # noqa: E402
 
 FUNCTIONS = [diagrams.feedforward_chain, diagrams.unrolled_rnn, diagrams.lstm_cell,
-             diagrams.lstm_backward_paths, diagrams.constant_error_carousel]
+             diagrams.lstm_backward_paths, diagrams.constant_error_carousel, diagrams.gru_cell]
 
 #: Every way the book (and the tests below) draws the diagrams, with readable ids.
 VARIANTS = {
@@ -40,6 +41,7 @@ VARIANTS = {
     "unrolled_rnn(T=5, product)": (diagrams.unrolled_rnn, {"T": 5, "product": (0, 4)}),
     "lstm_cell": (diagrams.lstm_cell, {}),
     "lstm_backward_paths": (diagrams.lstm_backward_paths, {}),
+    "gru_cell": (diagrams.gru_cell, {}),
     **{f"constant_error_carousel(steps={k}, f={f})":
        (diagrams.constant_error_carousel, {"steps": k, "forget_gate": f})
        for k in (2, 3, 4) for f in (True, False)},
@@ -89,7 +91,7 @@ def test_draw_rejects_an_unknown_name(tmp_path):
 
 # ------------------------------------------------------------------ the chapters show them
 FIGURE = re.compile(r"```\{figure\} figures/diagrams/(?P<file>[\w.]+)\n(?P<body>.*?)```", re.S)
-CHAPTERS = sorted(ROOT.glob("book/ch0[1-7]_*.ipynb"))
+CHAPTERS = sorted(ROOT.glob("book/ch0[1-7]_*.ipynb")) + [ROOT / "book" / "ch10_gru.ipynb"]
 
 
 def _markdown_cells(path: Path) -> list[str]:
@@ -97,8 +99,9 @@ def _markdown_cells(path: Path) -> list[str]:
     return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
 
 
-def test_chapters_1_to_7_are_found():
-    assert [p.name[:4] for p in CHAPTERS] == [f"ch0{k}" for k in range(1, 8)]
+def test_chapters_1_to_7_and_the_gru_chapter_are_found():
+    assert [p.name[:4] for p in CHAPTERS] == [f"ch0{k}" for k in range(1, 8)] + ["ch10"]
+    assert all(p.exists() for p in CHAPTERS)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
@@ -188,6 +191,17 @@ def test_lstm_backward_paths_marks_the_four_terms_and_the_output_gate_path():
     assert any("output-gatepath" in _normal(t.get_text()) and t.get_color() == blue
                for t in ax.texts)
     assert any("output-gatepath" in t for t in drawn)
+
+
+def test_gru_cell_draws_the_books_names():
+    drawn = _texts(diagrams.gru_cell())
+    for label in ["$z_t$", "$r_t$", "$1-z_t$", r"$\tilde h_t$", "$h_t$", "$h_{t-1}$", "$x_t$",
+                  "$U_n$", r"$\sigma$", r"$\tanh$", r"$\odot$", "$+$", r"$[h_{t-1}, x_t]$",
+                  r"$(1-z_t)\odot\tilde h_t$"]:
+        assert _normal(label) in drawn, label
+    assert drawn.count(_normal(r"$\sigma$")) == 2, "two gates, both sigmoids"
+    assert drawn.count(_normal(r"$\tanh$")) == 1, "one tanh: the candidate"
+    assert drawn.count(_normal(r"$\odot$")) == 3, "keep, write and reset"
 
 
 @pytest.mark.parametrize("forget_gate", [True, False])

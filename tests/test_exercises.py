@@ -1,5 +1,5 @@
 """rnngrad.exercises: every checker accepts the book's solution and rejects typical mistakes
-with the right feedback; every code exercise of chapters 1–8 has a checker and a check cell.
+with the right feedback; every code exercise of the chapters has a checker and a check cell.
 
 The reference answers here are computed the way the book's solutions compute them (not by
 calling the checkers' own helpers), so a checker whose reference drifted would fail.
@@ -15,12 +15,20 @@ import nbformat
 import numpy as np
 import pytest
 
-from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradients, lag_curves,
-                     lstm, rnn, survival)
+from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradients, gru,
+                     gru_survival, lag_curves, lstm, rnn, survival)
 from rnngrad.activations import sigmoid
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
-CHAPTERS = sorted(BOOK.glob("ch0[1-9]_*.ipynb"))
+CHAPTERS = sorted(BOOK.glob("ch[0-9][0-9]_*.ipynb"))
+
+
+def _chapter_of(label: str) -> Path:
+    """The chapter whose markdown defines the exercise ``label``."""
+    found = [path for path in CHAPTERS
+             if label in dict(_exercises_in(nbformat.read(path, 4)))]
+    assert len(found) == 1, f"{label}: defined in {found}"
+    return found[0]
 
 
 def run(capsys, label, answer):
@@ -78,8 +86,7 @@ def test_every_code_exercise_has_a_checker():
 def test_check_cells_in_the_book(label):
     """The student's cell (answer = None, untagged) sits right after the exercise and says
     "no answer yet"; a gated solution runs the checker on its own result, which passes."""
-    chapter = BOOK.glob(f"ch0{label[2]}_*.ipynb").__next__()
-    nb = nbformat.read(chapter, 4)
+    nb = nbformat.read(_chapter_of(label), 4)
     cells = _check_cells(nb, label)
     student = [c for c in cells if "solution" not in c.metadata.get("tags", [])]
     solution = [c for c in cells if "solution" in c.metadata.get("tags", [])]
@@ -470,6 +477,62 @@ def test_ch8_ex4(capsys):
     rejects(capsys, "ch8-ex-4", first + 0.5, "smallest")
     rejects(capsys, "ch8-ex-4", -np.log(np.expm1(-np.log(1e-8) / 300)), "constant-gate estimate")
     rejects(capsys, "ch8-ex-4", first + 0.1, "not a point of the grid")
+
+
+# --------------------------------------------------------------------------- the GRU chapter
+
+
+def test_every_chapter_is_searched():
+    assert [p.name[:4] for p in CHAPTERS] == [f"ch0{k}" for k in range(1, 10)] + ["ch10"]
+    assert _chapter_of("gru-ex-1").name == "ch10_gru.ipynb"
+
+
+def test_gru_ex1(capsys):
+    def counts(n, m):
+        ours = sum(a.size for a in dataclasses.astuple(gru.init(n, m, rng=np.random.default_rng(2))))
+        return ours, ours + 2 * n                  # PyTorch: b_iz, b_hz and b_ir, b_hr apart
+
+    accepts(capsys, "gru-ex-1", counts)
+    rejects(capsys, "gru-ex-1", lambda n, m: counts(n, m)[::-1], "wrong order")
+    rejects(capsys, "gru-ex-1", lambda n, m: (counts(n, m)[0] - n, counts(n, m)[1]), "b_hn")
+    rejects(capsys, "gru-ex-1", lambda n, m: (counts(n, m)[0], counts(n, m)[0]), "two biases")
+    rejects(capsys, "gru-ex-1", lambda n, m: (4 * n * (n + m + 1), counts(n, m)[1]), "three maps")
+    rejects(capsys, "gru-ex-1", lambda n, m: (counts(m, n)[0], counts(n, m)[1]), "roles of n")
+    rejects(capsys, "gru-ex-1", lambda n, m: (counts(n, m)[0] + 0.5, counts(n, m)[1]),
+            "whole number")
+    rejects(capsys, "gru-ex-1", lambda n, m: (counts(n, m)[0], counts(n, m)[1] + 1), "too large")
+    rejects(capsys, "gru-ex-1", lambda n, m: counts(n, m)[0], "two numbers")
+    rejects(capsys, "gru-ex-1", counts(16, 8), "function")
+
+
+def _gru_ex2_best(k: int = 100) -> float:
+    """The best constant update bias, by a grid refined three times around the largest value of
+    ‖∂h_k/∂x_0‖ of a one-unit GRU that reads no state (independent of the checker's search)."""
+    def kept(b):
+        zero = np.zeros((1, 2))
+        unit = gru.GRUParams(W_z=zero, W_r=zero, W_n=np.array([[0.0, 1.0]]), b_z=[b], b_r=[0.0],
+                             b_n=[0.0], b_hn=[0.0])
+        return gru_survival.input_gradient_norms(unit, gru.forward(unit, np.zeros((k + 1, 1))))[k]
+
+    lo, hi = 0.0, 10.0
+    for _ in range(4):
+        grid = np.linspace(lo, hi, 201)
+        best = grid[int(np.argmax([kept(b) for b in grid]))]
+        step = grid[1] - grid[0]
+        lo, hi = best - step, best + step
+    return float(best)
+
+
+def test_gru_ex2(capsys):
+    best = _gru_ex2_best()
+    assert abs(best - np.log(100)) < 1e-6                      # the closed form of the solution
+    assert "keeps" in accepts(capsys, "gru-ex-2", best)
+    rejects(capsys, "gru-ex-2", float(sigmoid(best)), "gate's value")
+    rejects(capsys, "gru-ex-2", np.log(101), "lag 101")
+    rejects(capsys, "gru-ex-2", np.log(99), "lag 99")
+    rejects(capsys, "gru-ex-2", best + 2, "writes less")
+    rejects(capsys, "gru-ex-2", best - 2, "forgets faster")
+    rejects(capsys, "gru-ex-2", [best, best], "one number")
 
 
 # --------------------------------------------------------------------------- chapter 9

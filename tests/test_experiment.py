@@ -151,8 +151,8 @@ def test_read_results_rejects_bad_files(tmp_path):
 
 def test_jobs_longest_first_and_validation():
     jobs = experiment.sweep_jobs(experiment.SweepConfig())
-    assert jobs[0].model.startswith("lstm") and jobs[0].lag == 150
-    assert len(jobs) == (9 + 4) * 5 * 3
+    assert jobs[0].model.startswith("gru") and jobs[0].lag == 150       # the costliest step
+    assert len(jobs) == (9 + 4) * len(train.MODELS) * 3
     with pytest.raises(ValueError, match="config"):
         experiment.sweep_jobs({"lags": {}})
     with pytest.raises(ValueError, match="T"):
@@ -163,7 +163,7 @@ def test_command_line_quick(tmp_path, capsys):
     out = tmp_path / "quick.csv"
     assert experiment.main(["--quick", "--steps", "10", "--processes", "1", "--out", str(out)]) == 0
     rows = experiment.read_results(out)
-    assert len(rows) == 3 * 5
+    assert len(rows) == 3 * len(train.MODELS)
     assert "--quick" in out.with_suffix(".md").read_text()
     assert "done in" in capsys.readouterr().err
 

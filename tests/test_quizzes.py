@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnngrad import cell, exploding, gradients, lag_curves, lstm, rnn, survival
+from rnngrad import cell, exploding, gradients, gru, lag_curves, lstm, rnn, survival, symbolic
 from rnngrad.activations import GAMMA, derivative_from_output, sigmoid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -217,6 +217,26 @@ def test_part2_product_of_terms_misses_paths(questions):
     assert "exact for one step" in correct_option(questions, "quiz-part2-q7")
     gap = gradients.cell_path_gap(*lag_curves.random_lstm_trace(n=8, T=21, weight_scale=2.0, seed=0))
     assert gap.rel_diff[1] < 1e-12 and gap.rel_diff[20] > 0.01
+
+
+def test_part2_gru_update_gate_is_the_direct_path(questions):
+    assert r"\operatorname{diag}(z_t)" in correct_option(questions, "quiz-part2-q8")
+    params, trace = lag_curves.random_gru_trace(n=4, T=6, seed=2)
+    terms = gru.step_jacobian_terms(params, trace, 3)
+    assert np.array_equal(terms.direct, np.diag(trace.z[3]))
+
+
+def test_part2_gru_conventions(questions):
+    assert "relabelling" in correct_option(questions, "quiz-part2-q9")
+    checks = symbolic.gru_conventions(2, 1)
+    assert checks["z ↔ 1 - z"].holds and not checks["reset after = before"].holds
+
+
+def test_part2_gru_written_and_kept(questions):
+    value, rtol, _ = answer(questions, "quiz-part2-q10")
+    z = float(sigmoid(np.array(3.0)))
+    assert value == pytest.approx((1 - z) * z ** 20, rel=1e-9)
+    assert 0 < rtol <= 0.05
 
 
 # --------------------------------------------------------------------------- reading a typed number

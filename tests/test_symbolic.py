@@ -117,3 +117,77 @@ def test_zero_disproves_fast_and_proves_symbolically():
     assert symbolic._zero(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1) is True
     assert symbolic._zero(sp.sin(x) ** 2 - sp.cos(x) ** 2) is False
     assert symbolic._zero(sp.Matrix([[0, sp.exp(x) * sp.exp(-x) - 1]])) is True
+
+
+# ----------------------------------------------------------------------------- the GRU
+
+from reference import random_gru  # noqa: E402
+from rnngrad import gru  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["n=1", "n=2"])
+def gru_checks(request):
+    return request.param, symbolic.gru_step_jacobian(request.param, 1)
+
+
+def test_gru_hand_derived_terms_hold(gru_checks):
+    n, checks = gru_checks
+    assert set(checks) == {"direct", "update", "candidate", "reset", "total"}
+    for name, chk in checks.items():
+        assert chk.holds is True, name
+        assert chk.derived.shape == chk.claimed.shape == (n, n)
+
+
+def test_gru_jacobian_check_can_fail(gru_checks):
+    """The verdicts are SymPy's: the other convention's direct term diag(1 - z) is rejected, and
+    so is the candidate term with its diagonal factor on the right (columns scaled)."""
+    n, checks = gru_checks
+    direct = checks["direct"]
+    assert symbolic._zero(direct.derived - (sp.eye(n) - direct.claimed)) is False
+    cand = checks["candidate"].claimed
+    if n > 1:
+        U, _, _, _, _ = symbolic._gru_symbols(n, 1)
+        row_scale = sp.diag(*[cand[i, 0] / U["n"][i, 0] for i in range(n)])
+        assert symbolic._zero(checks["candidate"].derived - U["n"] * row_scale) is False
+
+
+@pytest.mark.parametrize("n, m", [(1, 1), (2, 1), (2, 3)])
+def test_sympy_gru_jacobian_matches_step_jacobian(rng, n, m):
+    params, xs, h0 = random_gru(rng, n, m, 4)
+    trace = gru.forward(params, xs, h0)
+    fn = symbolic.gru_jacobian_function(n, m)
+    for t in range(4):
+        np.testing.assert_allclose(fn(params, trace.h_prev[t], xs[t]),
+                                   gru.step_jacobian(params, trace, t), rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="params must have"):
+        symbolic.gru_jacobian_function(n + 1, m)(params, trace.h0, xs[0])
+
+
+def test_gru_scalar_terms_are_written_with_the_preactivations():
+    terms = symbolic.gru_scalar_terms()
+    a_z = sp.Symbol("a_z", real=True)
+    assert set(terms) == {"direct", "update", "candidate", "reset"}
+    assert symbolic._zero(terms["direct"] - symbolic.sigmoid(a_z)) is True
+    for name in ("update", "candidate", "reset"):
+        assert sp.Symbol("a_z", real=True) in terms[name].free_symbols, name
+
+
+@pytest.mark.parametrize("n, same_without_bias", [(1, True), (2, False)])
+def test_gru_conventions(n, same_without_bias):
+    """z ↔ 1 - z is a relabelling for every n; the reset gate's place is not, except for one
+    unit without b_hn."""
+    checks = symbolic.gru_conventions(n, 1)
+    assert checks["z ↔ 1 - z"].holds is True
+    assert checks["reset after = before"].holds is False
+    assert checks["reset after = before, b_hn = 0"].holds is same_without_bias
+
+
+@pytest.mark.parametrize("call", [
+    lambda: symbolic.gru_step_jacobian(0),
+    lambda: symbolic.gru_step_jacobian(1, 1.5),
+    lambda: symbolic.gru_conventions(-1),
+    lambda: symbolic.gru_jacobian_function(2, 0),
+])
+def test_gru_bad_input(call):
+    with pytest.raises(ValueError):
+        call()

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from reference import FD_RTOL, fd_jacobian, rel_err
 
-from rnngrad import exploding, lstm, rnn, tasks, train
+from rnngrad import exploding, gru, lstm, rnn, tasks, train
 
-MODEL_NAMES = ("rnn_sigmoid", "rnn_tanh", "lstm_bf0", "lstm_bf1", "lstm_bf3")
+MODEL_NAMES = ("rnn_sigmoid", "rnn_tanh", "lstm_bf0", "lstm_bf1", "lstm_bf3", "gru_bz2")
 
 
 def small_problem(task, name, *, n=3, lag=6, B=4, seed=0, perturb=True):
@@ -34,10 +34,14 @@ def test_model_spec_names():
     spec = train.model_spec("lstm_bf3")
     assert spec.kind == "lstm" and spec.forget_bias == 3.0 and spec.name == "lstm_bf3"
     assert train.model_spec("lstm_bf-1.5").forget_bias == -1.5
+    spec = train.model_spec("gru_bz2")
+    assert spec.kind == "gru" and spec.update_bias == 2.0 and spec.name == "gru_bz2"
+    assert spec.label == "GRU, update bias 2"
+    assert train.model_spec("gru_bz-0.5").update_bias == -0.5
     for name in MODEL_NAMES:
         assert train.model_spec(name).name == name
     assert train.MODELS == MODEL_NAMES
-    for bad in ("gru", "lstm_bf", "lstm_bfx", "rnn_relu", 3):
+    for bad in ("gru", "gru_bz", "gru_bfx", "gru_bz1e999", "lstm_bf", "lstm_bfx", "rnn_relu", 3):
         with pytest.raises(ValueError, match="model"):
             train.model_spec(bad)
 
@@ -47,7 +51,8 @@ def test_flatten_roundtrip(name):
     mdl = train.init_model(name, 4, 2, rng=np.random.default_rng(0))
     theta = train.flatten(mdl)
     n, m = 4, 2
-    expected = (n * n + n * m + n if name.startswith("rnn") else 4 * (n * (n + m) + n)) + n + 1
+    core_size = {"rnn": n * n + n * m + n, "lstm": 4 * (n * (n + m) + n), "gru": 3 * n * (n + m) + 4 * n}
+    expected = core_size[name[:name.index("_")]] + n + 1
     assert theta.shape == (expected,)
     back = train.unflatten(mdl, theta)
     assert np.array_equal(train.flatten(back), theta)
@@ -56,6 +61,9 @@ def test_flatten_roundtrip(name):
     if name.startswith("lstm"):
         assert np.array_equal(new.core.W_f.ravel(), np.arange(n * (n + m)))
         assert train.array_fields(mdl.core) == ["W_f", "W_i", "W_c", "W_o", "b_f", "b_i", "b_c", "b_o"]
+    elif name.startswith("gru"):
+        assert np.array_equal(new.core.W_z.ravel(), np.arange(n * (n + m)))
+        assert train.array_fields(mdl.core) == ["W_z", "W_r", "W_n", "b_z", "b_r", "b_n", "b_hn"]
     else:
         assert new.core.activation == mdl.core.activation
         assert train.array_fields(mdl.core) == ["W_rec", "W_in", "b"]
@@ -70,6 +78,9 @@ def test_init_model_is_seeded_and_sized():
     b = train.init_model("lstm_bf3", 5, 1, rng=np.random.default_rng(4))
     assert np.array_equal(train.flatten(a), train.flatten(b))
     assert np.all(a.core.b_f == 3.0) and a.readout.b == 0.0
+    g = train.init_model("gru_bz2", 5, 1, rng=np.random.default_rng(4))
+    assert isinstance(g.core, gru.GRUParams) and np.all(g.core.b_z == 2.0) and g.is_gru
+    assert not g.is_lstm and not a.is_gru
     s = train.init_model("rnn_sigmoid", 5, 1, rng=np.random.default_rng(4))
     assert np.linalg.norm(s.core.W_rec, 2) == pytest.approx(4.0)
     with pytest.raises(ValueError, match="readout.w"):
@@ -80,7 +91,7 @@ def test_init_model_is_seeded_and_sized():
 
 
 @pytest.mark.parametrize("task", tasks.TASKS)
-@pytest.mark.parametrize("name", ["rnn_sigmoid", "rnn_tanh", "lstm_bf1"])
+@pytest.mark.parametrize("name", ["rnn_sigmoid", "rnn_tanh", "lstm_bf1", "gru_bz2"])
 def test_training_gradient_matches_finite_differences(task, name):
     mdl, xs, ys = small_problem(task, name)
     lg = train.loss_and_gradient(mdl, xs, ys, task)
@@ -110,10 +121,12 @@ def test_losses_and_accuracy_against_reference():
 
 
 def _loss_from_state(mdl, task, xs_b, y, t, c):
-    """ℓ of one sequence when its state (RNN) or cell state (LSTM, with h_t = o_t tanh(c_t))
+    """ℓ of one sequence when its state (RNN, GRU) or cell state (LSTM, with h_t = o_t tanh(c_t))
     at step t is replaced by c, continuing the forward pass from there."""
     core = mdl.core
-    if isinstance(core, lstm.LSTMParams):
+    if isinstance(core, gru.GRUParams):
+        last = c if t == xs_b.shape[0] - 1 else gru.forward(core, xs_b[t + 1:], c).h[-1]
+    elif isinstance(core, lstm.LSTMParams):
         prefix = lstm.forward(core, xs_b[: t + 1])
         h = prefix.o[t] * np.tanh(c)
         last = h if t == xs_b.shape[0] - 1 else lstm.forward(core, xs_b[t + 1:], h, c).h[-1]
@@ -123,16 +136,19 @@ def _loss_from_state(mdl, task, xs_b, y, t, c):
 
 
 @pytest.mark.parametrize("task", tasks.TASKS)
-@pytest.mark.parametrize("name", ["rnn_tanh", "rnn_sigmoid", "lstm_bf1"])
+@pytest.mark.parametrize("name", ["rnn_tanh", "rnn_sigmoid", "lstm_bf1", "gru_bz2"])
 def test_state_gradient_norms_match_finite_differences(task, name):
     mdl, xs, ys = small_problem(task, name, B=2, lag=6)
     got = train.state_gradient_norms(mdl, xs, ys, task)
     T = xs.shape[0]
     want = np.zeros(T)
     for b in range(xs.shape[1]):
-        fwd = (lstm if name.startswith("lstm") else rnn).forward(mdl.core, xs[:, b])
+        if name.startswith("gru"):
+            states = gru.forward(mdl.core, xs[:, b]).h
+        else:
+            states = (lstm if name.startswith("lstm") else rnn).forward(mdl.core, xs[:, b]).c
         for t in range(T):
-            g = fd_jacobian(lambda c: _loss_from_state(mdl, task, xs[:, b], ys[b], t, c), fwd.c[t])
+            g = fd_jacobian(lambda c: _loss_from_state(mdl, task, xs[:, b], ys[b], t, c), states[t])
             want[t] += np.linalg.norm(g) / xs.shape[1]
     assert got.shape == (T,)
     assert rel_err(got, want) < FD_RTOL
@@ -278,13 +294,14 @@ def test_train_validation():
         train.train("first_bit", "rnn_tanh", 5, probe_steps=(-1,))
 
 
-@pytest.mark.parametrize("name", ["rnn_tanh", "lstm_bf1"])
+@pytest.mark.parametrize("name", ["rnn_tanh", "lstm_bf1", "gru_bz0"])
 def test_readout_trajectory_ends_in_the_models_answer(name):
     mdl, xs, ys = small_problem("first_bit", name, B=5)
     v = train.readout_trajectory(mdl, xs)
     assert v.shape == (xs.shape[0], 5)
     core = mdl.core
-    states = lstm.forward(core, xs).h if name.startswith("lstm") else rnn.forward(core, xs).c
+    states = {"lstm": lambda: lstm.forward(core, xs).h, "gru": lambda: gru.forward(core, xs).h,
+              "rnn": lambda: rnn.forward(core, xs).c}[name[:name.index("_")]]()
     np.testing.assert_allclose(v, states @ mdl.readout.w + mdl.readout.b)
     # the last value is the logit of the loss: ℓ = log(1 + e^-s) + (1 - y) s
     assert train.loss_value(mdl, xs, ys, "first_bit") == pytest.approx(np.mean(_ref_loss("first_bit", v[-1], ys)))

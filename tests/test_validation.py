@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from reference import random_lstm, random_rnn
-from rnngrad import gradients, lstm, rnn
+from reference import random_gru, random_lstm, random_rnn
+from rnngrad import gradients, gru, lstm, rnn
 
 N, M, T, B = 3, 2, 4, 2
 
@@ -28,6 +29,10 @@ def ctx(rng):
     c.p_other = random_rnn(rng, N + 1, M, T)[0]
     c.p_other_m = random_rnn(rng, N, M + 1, T)[0]
     c.lp_other = random_lstm(rng, N + 1, M, T)[0]
+    c.gp, c.gxs, c.gh0 = random_gru(rng, N, M, T)
+    c.gtr = gru.forward(c.gp, c.gxs, c.gh0)
+    c.gtr_b = gru.forward(c.gp, rng.standard_normal((T, B, M)))
+    c.gp_other = random_gru(rng, N, M + 1, T)[0]
     return c
 
 
@@ -39,6 +44,12 @@ def _with(arr, idx, value):
 
 def _lstm_fields(lp, **over):
     kw = {f"{k}_{g}": getattr(lp, f"{k}_{g}") for k in ("W", "b") for g in "fico"}
+    kw.update(over)
+    return kw
+
+
+def _gru_fields(gp, **over):
+    kw = {f.name: getattr(gp, f.name) for f in dataclasses.fields(gp)}
     kw.update(over)
     return kw
 
@@ -202,6 +213,49 @@ CASES = [
      r"^W_in\b.*m >= 1"),
     ("unknown path for the RNN", lambda c: gradients.gradient_norm_vs_lag(c.p, c.tr, path="bogus"),
      r"^path\b"),
+    # ---- GRU
+    ("gru xs wrong m", lambda c: gru.forward(c.gp, np.ones((T, M + 1))), r"^xs\b.*input features"),
+    ("gru xs 1-D", lambda c: gru.forward(c.gp, np.ones(M)), r"^xs\b.*shape"),
+    ("gru xs empty T=0", lambda c: gru.forward(c.gp, np.ones((0, B, M))), r"^xs\b.*empty"),
+    ("gru xs NaN", lambda c: gru.forward(c.gp, _with(c.gxs, (1, 0), np.nan)), r"^xs\b.*finite"),
+    ("gru h0 wrong shape", lambda c: gru.forward(c.gp, c.gxs, np.zeros(N + 1)), r"^h0\b.*shape"),
+    ("gru h0 wrong batch", lambda c: gru.forward(c.gp, np.ones((T, B, M)), np.zeros((B + 1, N))),
+     r"^h0\b.*shape"),
+    ("gru h0 inf", lambda c: gru.forward(c.gp, c.gxs, _with(c.gh0, 0, np.inf)), r"^h0\b.*finite"),
+    ("gru dL_dh wrong shape", lambda c: gru.backward(c.gp, c.gtr, np.ones((T, N + 1))),
+     r"^dL_dh\b.*shape"),
+    ("gru dL_dh unbatched for batch", lambda c: gru.backward(c.gp, c.gtr_b, np.ones((T, N))),
+     r"^dL_dh\b.*shape"),
+    ("gru dL_dh NaN", lambda c: gru.backward(c.gp, c.gtr, _with(c.G, (0, 0), np.nan)),
+     r"^dL_dh\b.*finite"),
+    ("W_r shape != W_z shape",
+     lambda c: gru.GRUParams(**_gru_fields(c.gp, W_r=np.ones((N, N + M + 1)))), r"^W_r\b.*shape"),
+    ("W_z has no input columns", lambda c: gru.GRUParams(**_gru_fields(c.gp, W_z=np.ones((N, N)))),
+     r"^W_z\b.*shape"),
+    ("W_n rows != n", lambda c: gru.GRUParams(**_gru_fields(c.gp, W_n=np.ones((N + 1, N + M)))),
+     r"^W_n\b.*shape"),
+    ("b_hn wrong length", lambda c: gru.GRUParams(**_gru_fields(c.gp, b_hn=np.ones(N - 1))),
+     r"^b_hn\b.*shape"),
+    ("b_z NaN", lambda c: gru.GRUParams(**_gru_fields(c.gp, b_z=_with(c.gp.b_z, 0, np.nan))),
+     r"^b_z\b.*finite"),
+    ("gru unknown gate", lambda c: c.gp.V("c"), r"^gate\b"),
+    ("gru step_jacobian t=-1", lambda c: gru.step_jacobian(c.gp, c.gtr, -1), r"^t\b.*<= t <="),
+    ("gru step_jacobian t=T", lambda c: gru.step_jacobian(c.gp, c.gtr, T), r"^t\b.*<= t <="),
+    ("gru step_jacobian t=1.5", lambda c: gru.step_jacobian(c.gp, c.gtr, 1.5), r"^t\b.*integer"),
+    ("gru step_jacobian_terms t=True", lambda c: gru.step_jacobian_terms(c.gp, c.gtr, True),
+     r"^t\b.*integer"),
+    ("gru input_jacobian t=T", lambda c: gru.input_jacobian(c.gp, c.gtr, T), r"^t\b.*<= t <="),
+    ("gru.forward lstm params", lambda c: gru.forward(c.lp, c.gxs), r"^params\b.*GRUParams"),
+    ("gru.backward lstm trace", lambda c: gru.backward(c.gp, c.ltr, c.G), r"^trace\b.*a GRUTrace"),
+    ("lstm.backward gru trace", lambda c: lstm.backward(c.lp, c.gtr, c.G),
+     r"^trace\b.*an LSTMTrace"),
+    ("gru trace mismatch", lambda c: gru.step_jacobian(c.gp_other, c.gtr, 1), r"^trace\b.*match"),
+    ("gru rng is a seed", lambda c: gru.init(N, M, rng=1), r"^rng\b"),
+    ("gru inf update_bias", lambda c: gru.init(N, M, rng=c.rng, update_bias=np.inf),
+     r"^update_bias\b"),
+    ("gru negative weight_scale", lambda c: gru.init(N, M, rng=c.rng, weight_scale=-1.0),
+     r"^weight_scale\b"),
+    ("gru m = 0", lambda c: gru.init(N, 0, rng=c.rng), r"^m\b.*>= 1"),
 ]
 
 
@@ -237,4 +291,14 @@ def test_valid_counterparts_do_not_raise(ctx):
     gradients.step_contribution_norms(rnn.bptt_terms(c.p, c.tr, c.G))
     rnn.init(N, M, rng=c.rng, scale=0.0, input_scale=0.0)
     lstm.init(N, M, rng=c.rng, weight_scale=0.0, forget_bias=-3)
+    gru.forward(c.gp, np.ones((T, B, M)), np.zeros((B, N)))
+    gru.forward(c.gp, c.gxs, np.zeros(N))
+    gru.backward(c.gp, c.gtr, c.G)
+    gru.backward(c.gp, c.gtr_b, np.ones((T, B, N)))
+    gru.GRUParams(**_gru_fields(c.gp))
+    for t in (0, T - 1, np.int64(2)):
+        assert gru.step_jacobian(c.gp, c.gtr, t).shape == (N, N)
+        assert gru.step_jacobian_terms(c.gp, c.gtr, t).direct.shape == (N, N)
+        assert gru.input_jacobian(c.gp, c.gtr, t).shape == (N, M)
+    gru.init(N, M, rng=c.rng, weight_scale=0.0, update_bias=-3)
 

@@ -38,6 +38,7 @@ FIGURES = {
                                      {"forget_gate": False}),
     "lstm_backward_paths": (diagrams.lstm_backward_paths, {}),                 # ch. 6
     "constant_error_carousel": (diagrams.constant_error_carousel, {}),         # ch. 7
+    "gru_cell": (diagrams.gru_cell, {}),                                       # the GRU chapter
 }
 
 #: Settings that make the SVG bytes reproducible (on top of matplotlib's default style).

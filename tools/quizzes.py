@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnngrad import cell, lstm
+from rnngrad import cell, gru, gru_survival, lstm
 from rnngrad.activations import GAMMA, sigmoid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +99,16 @@ def printed_over_correct_D(z_c: float = 0.0) -> float:
     """σ'(z_c)/tanh'(z_c): the source's D_t relative to the correct one (chapter 6)."""
     s = float(sigmoid(np.array(z_c)))
     return s * (1 - s) / (1 - math.tanh(z_c) ** 2)
+
+
+def written_and_kept(update_bias: float, steps: int) -> float:
+    """‖∂h_k/∂x_0‖ for a one-unit GRU whose update gate is held at σ(b_z) (it reads no state):
+    the part of a write that survives ``steps`` steps, (1 - z) z^k (the GRU chapter)."""
+    zero = np.zeros((1, 2))
+    unit = gru.GRUParams(W_z=zero, W_r=zero, W_n=np.array([[0.0, 1.0]]), b_z=[update_bias],
+                         b_r=[0.0], b_n=[0.0], b_hn=[0.0])
+    trace = gru.forward(unit, np.zeros((steps + 1, 1)))
+    return float(gru_survival.input_gradient_norms(unit, trace)[steps])
 
 
 # --------------------------------------------------------------------------- the questions
@@ -201,8 +211,8 @@ def part1() -> Quiz:
 def part2() -> Quiz:
     n, m = 16, 8
     return Quiz("quiz_part2", "quiz-part2", "Self-test: Part II",
-                "Questions on chapters 5–8, from {doc}`ch05_lstm_cell` to "
-                "{doc}`ch08_where_lstms_struggle`.",
+                "Questions on chapters 5–8 and the GRU chapter, from {doc}`ch05_lstm_cell` to "
+                "{doc}`ch10_gru`.",
                 [
         Number(rf"How many trainable parameters does an LSTM layer with $n = {n}$ units and "
                rf"$m = {m}$ inputs have?", lstm_parameters(n, m),
@@ -272,6 +282,44 @@ def part2() -> Quiz:
                 ("It is always larger.", False, "Nothing fixes the sign of the difference."),
                 ("It is always smaller.", False, "Nothing fixes the sign of the difference.")],
                "{ref}`ch6-full-jacobian`"),
+        Choice(r"A GRU updates its state as $h_t = (1 - z_t) \odot \tilde h_t + z_t \odot h_{t-1}$. "
+               r"Which term of $\partial h_t/\partial h_{t-1}$ plays the part of the LSTM's "
+               r"$B_t = \operatorname{diag}(f_t)$?",
+               [(r"$\operatorname{diag}(z_t)$, the state kept directly.", True,
+                 "No weights and no activation derivative: the update gate itself, which the "
+                 "update bias can hold near 1."),
+                (r"$\operatorname{diag}(1 - z_t)$.", False,
+                 "1 − z_t is what the unit writes from the candidate; the old state is kept with "
+                 "z_t."),
+                (r"$\operatorname{diag}\big((1 - z_t) \odot \tanh'(a_n) \odot r_t\big)\,U_n$.",
+                 False, "That is the path through the candidate: it holds the weights U_n."),
+                (r"$\operatorname{diag}(\sigma'(a_z))\,U_z$, the update gate's derivative.", False,
+                 "The path through the update gate holds the weights U_z (and h_{t−1} − h̃_t).")],
+               "{ref}`gru-jacobian` and {ref}`gru-update-path`"),
+        Choice("Chung et al. (2014) keep the old state with $1 - z_t$ where PyTorch uses $z_t$; "
+               "Cho et al. (2014) apply the reset gate before the product $U_n h_{t-1}$, PyTorch "
+               "after it. Which statement is right?",
+               [("All three describe the same model.", False,
+                 "The reset gate's place changes the function: r_t scales the columns of U_n "
+                 "before the product, the rows after it."),
+                ("Swapping $z_t$ and $1 - z_t$ is a relabelling (negate $W_z$ and $b_z$); the "
+                 "reset gate's place gives a different model.", True,
+                 "σ(−a) = 1 − σ(a) maps one form onto the other; no parameters turn a reset "
+                 "before the product into one after it, except in special cases (one unit, "
+                 "b_hn = 0)."),
+                ("Both differences give different models.", False,
+                 "1 − σ(a) = σ(−a): negating W_z and b_z turns one form into the other exactly."),
+                ("Only the reset gate's place is a relabelling.", False,
+                 "It is the other way round: z ↔ 1 − z is the relabelling.")],
+               "{ref}`gru-conventions`"),
+        Number(r"A GRU unit's update gate is held at $z = \sigma(3)$ and the unit reads no state. "
+               r"What fraction of what it writes at one step is still in its state 20 steps "
+               r"later? (Two significant digits.)", written_and_kept(3.0, 20),
+               "(1 − z)·z^20: the write is scaled by 1 − z once, then the state by z at each step.",
+               "Too small. The write enters with 1 − σ(3), then each of the 20 steps keeps σ(3) "
+               "of it.",
+               "Too large. Besides σ(3)^20, the write itself is scaled by 1 − σ(3).",
+               "{ref}`gru-vanish`", rtol=0.02, placeholder="e.g. 0.5"),
     ])
 
 

@@ -1,8 +1,9 @@
-"""What the traces of the simple RNN and of the LSTM share (``rnn.RNNTrace``, ``lstm.LSTMTrace``).
+"""What the models' traces share (``rnn.RNNTrace``, ``lstm.LSTMTrace``, ``gru.GRUTrace``).
 
-Both hold the inputs ``xs`` ((T, m), or (T, B, m) for a batch), the initial state ``c0`` and
-the states ``c`` ((T, n) or (T, B, n)); this base gives them T, the batch flag and c_{t-1},
-and ``check_pair`` validates a (params, trace) pair for either model.
+Each holds the inputs ``xs`` ((T, m), or (T, B, m) for a batch) and states of shape (T, n) or
+(T, B, n): the simple RNN and the LSTM an initial state ``c0`` and states ``c``, the GRU ``h0``
+and ``h``. This base gives them T, the batch flag, the number of units and (for ``c``) c_{t-1};
+``check_pair`` validates a (params, trace) pair for any model.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ def previous(first: np.ndarray, states: np.ndarray) -> np.ndarray:
 
 
 class Trace:
-    """Base of the RNN's and the LSTM's trace dataclasses (fields ``xs``, ``c0``, ``c``)."""
+    """Base of the models' trace dataclasses (fields ``xs``, ``c0``, ``c``; the GRU's trace has
+    ``h0`` and ``h`` instead, and overrides ``units``)."""
 
     @property
     def T(self) -> int:
@@ -29,21 +31,31 @@ class Trace:
         return self.xs.ndim == 3
 
     @property
+    def units(self) -> int:
+        """Number of units: the width of the states c."""
+        return self.c.shape[-1]
+
+    @property
     def c_prev(self) -> np.ndarray:
         """c_{t-1} for t = 0 … T-1 (c0 first): shape of ``c``."""
         return previous(self.c0, self.c)
+
+
+def _a(name: str) -> str:
+    """A type name with its article, as read aloud: 'an RNNParams', 'an LSTMTrace', 'a GRUTrace'."""
+    return f"{'an' if name[:1] in 'AEFHILMNORSX' else 'a'} {name}"
 
 
 def check_pair(params, trace, params_type: type, trace_type: type, forward: str) -> None:
     """ValueError unless ``params`` is a ``params_type`` and ``trace`` a ``trace_type`` (made by
     ``forward``) with the same n units and m inputs."""
     if not isinstance(params, params_type):
-        raise ValueError(f"params must be an {params_type.__name__}, got {type(params).__name__}")
+        raise ValueError(f"params must be {_a(params_type.__name__)}, got {type(params).__name__}")
     if not isinstance(trace, trace_type):
-        raise ValueError(f"trace must be an {trace_type.__name__} from {forward}, "
+        raise ValueError(f"trace must be {_a(trace_type.__name__)} from {forward}, "
                          f"got {type(trace).__name__}")
-    if trace.c.shape[-1] != params.n or trace.xs.shape[-1] != params.m:
+    if trace.units != params.n or trace.xs.shape[-1] != params.m:
         raise ValueError(
-            f"trace (n={trace.c.shape[-1]}, m={trace.xs.shape[-1]}) does not match params "
+            f"trace (n={trace.units}, m={trace.xs.shape[-1]}) does not match params "
             f"(n={params.n}, m={params.m})"
         )

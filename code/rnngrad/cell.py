@@ -21,10 +21,12 @@ Since f_t, i_t ∈ (0, 1) and |c̃_t| < 1, every unit obeys |c_t| < |c_{t-1}| + 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
 from ._checks import as_positive_int, as_real
@@ -42,14 +44,19 @@ def parameter_count(params) -> int:
 
     LSTMParams: four gates, each W_g (n × (n+m)) and b_g (n,): 4n(n+m+1).
     RNNParams: W_rec (n × n), W_in (n × m) and b (n,): n(n+m+1).
+    GRUParams: W_z, W_r, W_n (n × (n+m)) and b_z, b_r, b_n, b_hn (n,): 3n(n+m) + 4n (the GRU
+    chapter; PyTorch stores two biases per map, 3n(n+m) + 6n, two of them redundant).
 
-    Derived in :ref:`ch5-shapes` (chapter 5).
+    Derived in :ref:`ch5-shapes` (chapter 5) and :ref:`gru-parameters` (the GRU chapter).
     """
     if isinstance(params, _lstm.LSTMParams):
         return int(sum(getattr(params, f"{k}_{g}").size for g in _lstm.GATES for k in ("W", "b")))
     if isinstance(params, _rnn.RNNParams):
         return int(params.W_rec.size + params.W_in.size + params.b.size)
-    raise ValueError(f"params must be an LSTMParams or an RNNParams, got {type(params).__name__}")
+    if isinstance(params, _gru.GRUParams):
+        return int(sum(getattr(params, f.name).size for f in dataclasses.fields(params)))
+    raise ValueError(f"params must be an LSTMParams, an RNNParams or a GRUParams, "
+                     f"got {type(params).__name__}")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ One public function per diagram; each takes ``ax=None``, draws, and returns the 
                              output-gate path that their product leaves out                 [6]
     constant_error_carousel  the cell-state line over several steps, the gradient scaled
                              by f_t (or by exactly 1 in the 1997 cell) at every step       [5, 7]
+    gru_cell                 the GRU cell: update and reset gates, the candidate, the state
+                             line h_{t-1} → h_t                                    [the GRU chapter]
 
 The book shows them as SVG files written by ``tools/draw_diagrams.py`` (``make diagrams``).
 Every diagram is drawn in inches: without ``ax`` a figure of the diagram's own size (at most
@@ -29,7 +31,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import ArrowStyle, Circle, FancyArrowPatch, FancyBboxPatch
 
 __all__ = ["feedforward_chain", "unrolled_rnn", "lstm_cell", "lstm_backward_paths",
-           "constant_error_carousel", "PALETTE", "MAX_WIDTH", "MIN_FONT_SIZE"]
+           "constant_error_carousel", "gru_cell", "PALETTE", "MAX_WIDTH", "MIN_FONT_SIZE"]
 
 #: The one palette of the diagrams: forward pass, gradient flow, a highlighted path, context.
 PALETTE = {
@@ -476,4 +478,75 @@ def constant_error_carousel(*, steps: int = 3, forget_gate: bool = True, ax=None
         total = rf"along the carousel: ${ones} = 1$"
     _bracket(ax, cells[0].x, cells[-1].x, y + 0.85 + 0.1 * dx, total, color=PALETTE["backward"])
     _legend(ax, [("forward", "cell state"), ("backward", "gradient")], loc="lower right")
+    return ax
+
+
+# ----------------------------------------------------------------------------- the GRU chapter
+def gru_cell(*, ax=None):
+    """The GRU cell of the GRU chapter at step t (PyTorch's convention, ``gru.py``).
+
+    Its only state runs along the top: h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ h̃_t, one ⊙ and one +
+    as on the LSTM's cell-state line, with the update gate z_t in the place of the forget gate
+    and 1 - z_t in the place of the input gate. [h_{t-1}, x_t] feeds the update gate z_t and
+    the reset gate r_t (σ); the reset gate multiplies the recurrent product U_n h_{t-1} (+ b_hn)
+    after it is formed, and the candidate h̃_t = tanh(V_n x_t + b_n + r_t ⊙ (U_n h_{t-1} + b_hn))
+    reads x_t besides. h_t leaves to the right (the next step) and upwards (the output).
+    """
+    _check_ax(ax)
+    width, height = 6.8, 4.3
+    ax = _canvas(ax, width, height)
+    y_top, y_mid, y_gate, y_un, y_bus = 3.35, 2.5, 1.7, 1.05, 0.6
+    x_in, x_out = 0.45, 6.35
+    xz, xr, xu, xh = 1.65, 2.65, 3.75, 4.85
+    ax.add_patch(FancyBboxPatch((0.75, 0.3), 5.35, 3.5, boxstyle="round,pad=0,rounding_size=0.2",
+                                fc="#f2f2f2", ec=PALETTE["muted"], lw=1.0, zorder=0))
+    # the state line: h_{t-1} → ⊙ z_t → + (1 - z_t) ⊙ h̃_t → h_t
+    keep = _circle(ax, xz, y_top, r"$\odot$", r=0.19)
+    plus = _circle(ax, xh, y_top, "$+$", r=0.19)
+    _arrow(ax, _point(x_in - 0.2, y_top), keep, lw=2.6)
+    _arrow(ax, keep, plus, lw=2.6)
+    _arrow(ax, plus, _point(x_out + 0.25, y_top), lw=2.6)
+    _text(ax, x_in - 0.25, y_top + 0.2, "$h_{t-1}$", ha="left", va="bottom")
+    _text(ax, x_out + 0.2, y_top + 0.2, "$h_t$", ha="right", va="bottom")
+    _text(ax, (xz + xh) / 2 + 0.3, y_top + 0.12, "state", size=SMALL_FONT_SIZE,
+          color=PALETTE["muted"], va="bottom")
+    # h_{t-1} also goes down into the bus [h_{t-1}, x_t], which x_t joins from below
+    x_down, x_x = 1.0, 1.25
+    _line(ax, [x_down, x_down, xr], [y_top, y_bus, y_bus])
+    _line(ax, [x_x, x_x], [0.05, y_bus])
+    _text(ax, x_x + 0.1, 0.15, "$x_t$", ha="left")
+    _text(ax, (xz + xr) / 2, y_bus - 0.1, r"$[h_{t-1}, x_t]$", va="top", size=LABEL_FONT_SIZE)
+    gates = {}
+    for name, x in (("z", xz), ("r", xr)):
+        _line(ax, [x, x], [y_bus, y_gate])
+        gates[name] = _box(ax, x, y_gate, r"$\sigma$")
+    # the update gate: z_t up to ⊙ on the state line, 1 - z_t to the candidate's ⊙
+    _arrow(ax, gates["z"], keep)
+    _text(ax, xz - 0.1, (y_gate + y_mid) / 2, "$z_t$", ha="right")
+    one_minus = _box(ax, (xz + xu) / 2 + 0.15, y_mid, r"$1-$", w=0.55, h=0.36)
+    _arrow(ax, _point(xz, y_mid), one_minus)
+    write = _circle(ax, xh, y_mid, r"$\odot$", r=0.19)
+    _arrow(ax, one_minus, write)
+    _text(ax, (one_minus.x + xh) / 2, y_mid + 0.12, "$1-z_t$", va="bottom", size=LABEL_FONT_SIZE)
+    _arrow(ax, write, plus)
+    _text(ax, xh + 0.12, (y_mid + y_top) / 2, r"$(1-z_t)\odot\tilde h_t$", ha="left",
+          size=LABEL_FONT_SIZE)
+    # the candidate: r_t ⊙ (U_n h_{t-1} + b_hn), reset after the product, then tanh with x_t
+    u_n = _box(ax, xu, y_un, "$U_n$", w=0.55, h=0.36)
+    _line(ax, [x_down, xu], [y_bus, y_bus], color=PALETTE["forward"])
+    _arrow(ax, _point(xu, y_bus), u_n)
+    _text(ax, xu + 0.1, (y_bus + y_un) / 2 - 0.2, "$h_{t-1}$", ha="left", size=LABEL_FONT_SIZE)
+    reset = _circle(ax, xu, y_gate, r"$\odot$", r=0.19)
+    _arrow(ax, u_n, reset)
+    _arrow(ax, gates["r"], reset)
+    _text(ax, (xr + xu) / 2, y_gate + 0.12, "$r_t$", va="bottom")
+    cand = _box(ax, xh, y_gate, r"$\tanh$", w=0.7)
+    _arrow(ax, reset, cand)
+    _arrow(ax, _point(xh, 0.05), cand)                       # x_t into the candidate
+    _text(ax, xh + 0.1, 0.15, "$x_t$", ha="left")
+    _arrow(ax, cand, write)
+    _text(ax, xh + 0.12, (y_gate + y_mid) / 2, r"$\tilde h_t$", ha="left")
+    # the output leaves upwards
+    _arrow(ax, _point(5.75, y_top), _point(5.75, height - 0.05))
+    _text(ax, 5.85, height - 0.3, "$h_t$", ha="left")
     return ax

@@ -1,4 +1,4 @@
-"""Answer checkers for the code exercises of chapters 1–9 (the classroom edition).
+"""Answer checkers for the code exercises of chapters 1–9 and the GRU chapter (the classroom edition).
 
 Below each code exercise the book has a cell
 
@@ -29,8 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import (bptt, cell, deepnet, dynamics, exploding, gradients, lag_curves, lstm, rnn, survival,
-               train)
+from . import (bptt, cell, deepnet, dynamics, exploding, gradients, gru, gru_survival, lag_curves,
+               lstm, rnn, survival, train)
 from .activations import sigmoid
 
 #: The checkers add their names (see _checker).
@@ -1106,6 +1106,119 @@ def check_ch8_ex4(answer):
                      "not above 1e-8.")
     raise _Wrong(f"at b_f = {_fmt(b)} the median norm at lag 300 is above 1e-8, but a smaller "
                  "bias of the grid already gets there: the exercise asks for the smallest.")
+
+
+# --------------------------------------------------------------------------- the GRU chapter
+
+GRU_SIZES = ((1, 1), (3, 2), (5, 7), (16, 8), (128, 64))
+
+
+def _gru_counts(n: int, m: int) -> tuple[int, int, int]:
+    """(GRUParams' count, torch.nn.GRU's count, the LSTM's count) for n units and m inputs.
+
+    torch.nn.GRU stores an input and a recurrent bias for each of its three maps; GRUParams
+    merges the two that always add up (b_z = b_iz + b_hz, b_r = b_ir + b_hr) and keeps b_n = b_in
+    and b_hn, which the reset gate multiplies: two bias vectors fewer."""
+    rng = np.random.default_rng(0)
+    ours = cell.parameter_count(gru.init(n, m, rng=rng))
+    return ours, ours + 2 * n, cell.parameter_count(lstm.init(n, m, rng=rng))
+
+
+@_checker("gru-ex-1")
+def check_gru_ex1(answer):
+    """Exercise gru-ex-1: a function ``counts(n, m)`` returning (GRUParams' count, torch.nn.GRU's
+    count)."""
+    sig = "counts(n, m)"
+    fn = _function(answer, sig)
+    for n, m in GRU_SIZES:
+        out = _call(fn, sig, n, m)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise _Wrong(f"your function `{sig}` should return two numbers: (rnngrad's count, "
+                         "PyTorch's count).")
+        try:
+            ours, torch_n = (float(x) for x in out)
+        except (TypeError, ValueError):
+            raise _Wrong(f"your function `{sig}` should return two numbers, got "
+                         f"{out!r:.60}.") from None
+        ref_ours, ref_torch, ref_lstm = _gru_counts(n, m)
+        at = f"for n = {n}, m = {m}"
+        if any(not math.isfinite(x) or not x.is_integer() for x in (ours, torch_n)):
+            raise _Wrong(f"{at} your counts are {out}; a number of parameters is a whole number.")
+        if (ours, torch_n) == (ref_ours, ref_torch):
+            continue
+        if (ours, torch_n) == (ref_torch, ref_ours):
+            raise _Wrong("your two counts come in the wrong order: (GRUParams, torch.nn.GRU).")
+        for got, ref, who in ((ours, ref_ours, "GRUParams'"), (torch_n, ref_torch, "PyTorch's")):
+            if got == ref:
+                continue
+            if got == ref_lstm:
+                raise _Wrong(f"{at} your {who} count is the LSTM's 4n(n+m+1): the GRU has three "
+                             "maps (z, r and the candidate), not four.")
+            if got == ref - n:
+                raise _Wrong(f"{at} your {who} count misses n = {n}: the candidate's recurrent "
+                             "bias b_hn, which the reset gate multiplies, is a bias of its own.")
+            if who == "PyTorch's" and got == ref_ours:
+                raise _Wrong(f"{at} your PyTorch count equals GRUParams': torch.nn.GRU stores two "
+                             "biases for every map, b_i* and b_h*, six vectors of n.")
+            if (n, m) != (m, n) and got == _gru_counts(m, n)[0 if who == "GRUParams'" else 1]:
+                raise _Wrong(f"{at} your {who} count swaps the roles of n (units) and m (inputs).")
+            raise _Wrong(f"{at} your {who} count {int(got)} is "
+                         f"{'too large' if got > ref else 'too small'}.")
+    return "Your counts agree with cell.parameter_count and torch.nn.GRU's layout for five sizes."
+
+
+GRU_LAG = 100
+
+
+def _constant_gate_gru(update_bias: float) -> gru.GRUParams:
+    """One unit that reads no state: z_t = σ(b_z) at every step, h̃_t = tanh(x_t)."""
+    zero = np.zeros((1, 2))
+    return gru.GRUParams(W_z=zero, W_r=zero, W_n=np.array([[0.0, 1.0]]), b_z=[update_bias],
+                         b_r=[0.0], b_n=[0.0], b_hn=[0.0])
+
+
+def _written_and_kept(update_bias: float, lag: int = GRU_LAG) -> float:
+    """‖∂h_lag/∂x_0‖ of the constant-gate unit on zero inputs (gru_survival.input_gradient_norms)."""
+    params = _constant_gate_gru(update_bias)
+    return float(gru_survival.input_gradient_norms(params, gru.forward(params,
+                                                                      np.zeros((lag + 1, 1))))[lag])
+
+
+@functools.lru_cache(maxsize=None)
+def _best_update_bias(lag: int = GRU_LAG) -> float:
+    """The update bias that maximizes _written_and_kept, by golden-section search on [-5, 15]."""
+    lo, hi = -5.0, 15.0
+    g = (math.sqrt(5.0) - 1.0) / 2.0
+    for _ in range(80):
+        a, b = hi - g * (hi - lo), lo + g * (hi - lo)
+        if _written_and_kept(a, lag) < _written_and_kept(b, lag):
+            lo = a
+        else:
+            hi = b
+    return (lo + hi) / 2
+
+
+@_checker("gru-ex-2")
+def check_gru_ex2(answer):
+    """Exercise gru-ex-2: the constant update bias b_z that maximizes what step T-1-k writes and
+    h_{T-1} still holds, (1 - σ(b_z)) σ(b_z)^k, at lag k = 100."""
+    b = _number(answer, "the update bias b_z (a number)")
+    ref = _best_update_bias()
+    if abs(b - ref) <= 1e-3:
+        return f"It keeps {_written_and_kept(ref):.2e} of what was written {GRU_LAG} steps before."
+    if 0.0 < b < 1.0 and abs(b - float(sigmoid(ref))) <= 1e-3:
+        raise _Wrong("that is the gate's value z = σ(b_z); the exercise asks for the bias b_z.")
+    for k in (GRU_LAG - 1, GRU_LAG + 1):
+        if abs(b - _best_update_bias(k)) <= 1e-3:
+            raise _Wrong(f"your bias is the best one for lag {k}: count the factors. What step "
+                         f"T-1-k writes is scaled by 1 - z once and then by z at each of the "
+                         f"k = {GRU_LAG} later steps.")
+    if b > ref:
+        raise _Wrong(f"at b_z = {_fmt(b)} the unit keeps {_written_and_kept(b):.3g}, less than at "
+                     "the best bias: a larger b_z keeps more of the old state but writes less, "
+                     "since 1 - z_t shrinks too.")
+    raise _Wrong(f"at b_z = {_fmt(b)} the unit keeps {_written_and_kept(b):.3g}, less than at the "
+                 "best bias: a smaller b_z writes more but forgets faster.")
 
 
 # --------------------------------------------------------------------------- chapter 9

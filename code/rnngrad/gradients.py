@@ -7,6 +7,9 @@ LSTM there are two products to compare:
   Jacobians ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}) (every path, including through the output gate);
 * ``path="cell"``: the source's product Π (A_t + B_t + C_t + D_t) of eq. (6).
 
+For the GRU, whose only state is h, the step Jacobian is J_t = ∂h_t/∂h_{t-1} (``gru.step_jacobian``)
+and the products are ∂h_{T-1}/∂h_{T-1-k} (the GRU chapter).
+
 The seeded random networks whose curves the chapters plot are drawn in ``lag_curves``.
 """
 
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
 from ._checks import as_array
@@ -36,8 +40,14 @@ def _check_sequence(params, trace, path: str = "full") -> None:
         _rnn._check_trace(params, trace)
     elif isinstance(params, _lstm.LSTMParams):
         _lstm._check_trace(params, trace)
+    elif isinstance(params, _gru.GRUParams):
+        _gru._check_trace(params, trace)
+        if path != "full":
+            raise ValueError("path must be 'full' for a GRU (path='cell' is the LSTM's product "
+                             f"of eq. (6) terms), got {path!r}")
     else:
-        raise ValueError(f"params must be RNNParams or LSTMParams, got {type(params).__name__}")
+        raise ValueError(f"params must be RNNParams, LSTMParams or GRUParams, "
+                         f"got {type(params).__name__}")
     if trace.batched:
         raise ValueError(
             f"trace must come from a single sequence xs of shape (T, m), not a batch "
@@ -49,9 +59,10 @@ def step_jacobians(params, trace, path: str = "full") -> np.ndarray:
     """All step Jacobians of one sequence, stacked: (T-1, d, d) for t = 1 … T-1.
 
     RNN: d = n, J_t = diag(act'(z_t)) W_rec. LSTM ``path="full"``: d = 2n, the state Jacobians
-    [h; c]; ``path="cell"``: d = n, A_t + B_t + C_t + D_t.
+    [h; c]; ``path="cell"``: d = n, A_t + B_t + C_t + D_t. GRU: d = n, ∂h_t/∂h_{t-1}.
 
-    Derived in :ref:`ch4-matrix-form` (chapter 4) and :ref:`ch6-full-jacobian` (chapter 6).
+    Derived in :ref:`ch4-matrix-form` (chapter 4), :ref:`ch6-full-jacobian` (chapter 6) and
+    :ref:`gru-jacobian` (the GRU chapter).
     """
     _check_sequence(params, trace, path)
     return _step_jacobians(params, trace, path)
@@ -61,6 +72,8 @@ def _step_jacobians(params, trace, path: str) -> np.ndarray:
     """The stack of step_jacobians, for arguments already checked."""
     if isinstance(params, _rnn.RNNParams):
         return trace.dact[1:, :, None] * params.W_rec
+    if isinstance(params, _gru.GRUParams):
+        return sum(_gru._terms_at(params, trace, slice(1, trace.T)))
     if path == "full":
         return _lstm._state_jacobian_at(params, trace, slice(1, trace.T))
     return sum(_lstm._cell_terms_at(params, trace, slice(1, trace.T), slice(0, trace.T - 1)))
@@ -202,6 +215,8 @@ def _matrix_norms(M: np.ndarray, norm: str) -> np.ndarray:
 
 def gradient_norm_vs_lag(params, trace, *, norm: str = "spectral", path: str = "full") -> np.ndarray:
     """‖∂c_{T-1}/∂c_{T-1-k}‖ for every lag k = 0 … T-1, by running products (not T backward passes).
+
+    For the GRU, whose state is h: ‖∂h_{T-1}/∂h_{T-1-k}‖ (:ref:`gru-update-path`).
 
     ``norm`` is 'spectral' (the largest singular value; the norm of chapter 4's bound) or
     'fro'; ``path`` (LSTM only): 'full', the true total derivative (perturbing c_j also moves

@@ -1,6 +1,7 @@
-"""Gradient-norm-vs-lag curves of random networks, the chapters' demos (chapters 4, 6–8).
+"""Gradient-norm-vs-lag curves of random networks, the chapters' demos (chapters 4, 6–8, GRU).
 
-Each function draws a seeded random RNN or LSTM (``rnn.init``, ``lstm.init``) and its inputs,
+Each function draws a seeded random RNN, LSTM or GRU (``rnn.init``, ``lstm.init``, ``gru.init``)
+and its inputs,
 then measures ‖∂c_{T-1}/∂c_{T-1-k}‖₂ with :func:`gradients.gradient_norm_vs_lag`: the curves
 the chapters plot and the explorers redraw. The Jacobian products are in ``gradients``; this
 module draws the networks and labels the curves.
@@ -12,13 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
 from ._checks import as_array, as_positive_int, as_seeds
 from .activations import GAMMA
 from .gradients import gradient_norm_vs_lag
 
-__all__ = ["LagCurve", "rnn_lag_curve", "norm_at_lag_sweep", "random_lstm_trace"]
+__all__ = ["LagCurve", "rnn_lag_curve", "norm_at_lag_sweep", "random_lstm_trace",
+           "random_gru_trace"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,22 @@ def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
     params = _lstm.init(n, 1, rng=np.random.default_rng(w_seq), forget_bias=forget_bias,
                         weight_scale=weight_scale)
     return params, _lstm.forward(params, xs)
+
+
+def random_gru_trace(*, n: int = 16, T: int = 60, update_bias: float = 1.0,
+                     weight_scale: float = 1.0, seed: int = 0):
+    """(params, trace) of a random GRU (``gru.init``, one input) on T standard-normal inputs.
+
+    Drawn as :func:`random_lstm_trace` draws an LSTM: weights and inputs from two independent
+    streams spawned from ``seed``. The inputs are the same as that LSTM's for the same seed and
+    T, so a GRU and an LSTM compared at one seed read the same sequence.
+
+    Used in :ref:`gru-vs-lstm` (the GRU chapter).
+    """
+    n = as_positive_int(n, "n")
+    T = as_positive_int(T, "T", minimum=2)
+    w_seq, x_seq = np.random.SeedSequence(as_positive_int(seed, "seed", minimum=0)).spawn(2)
+    xs = np.random.default_rng(x_seq).standard_normal((T, 1))
+    params = _gru.init(n, 1, rng=np.random.default_rng(w_seq), update_bias=update_bias,
+                       weight_scale=weight_scale)
+    return params, _gru.forward(params, xs)

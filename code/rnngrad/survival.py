@@ -10,7 +10,7 @@ what the product of such factors does over many steps:
   inputs (chapter 7);
 * :func:`forget_paths`, :func:`forget_path_norms`, :func:`forget_survival`: the true product
   beside the forget-gate path alone, ‖Π_t B_t‖₂ = max_i Π_t f_{t,i}, its bound
-  Π_t max_i f_{t,i}, and f̄^k (chapters 7, 8);
+  Π_t max_i f_{t,i}, and f̄^k (chapters 7, 8); :func:`gate_path_norms` for any gate's path;
 * :func:`cell_term_sizes`: the spectral norms of A_t, B_t, C_t, D_t and of their sum;
 * :func:`balancing_example`, :func:`balancing_curve`: the source's "0.1 + 0.7 + 0.1 + 0.1 = 1"
   example as matrices;
@@ -36,7 +36,7 @@ from . import rnn as _rnn
 from ._checks import as_array, as_positive_int, as_real, as_seeds
 from .activations import GAMMA
 
-__all__ = ["rnn_vs_lstm", "ForgetPaths", "forget_path_norms", "forget_paths",
+__all__ = ["rnn_vs_lstm", "ForgetPaths", "forget_path_norms", "gate_path_norms", "forget_paths",
            "forget_survival", "CellTermSizes", "cell_term_sizes", "BALANCING_KINDS",
            "BalancingExample", "balancing_example", "balancing_curve", "decay_rate",
            "vanishing_lag", "ForgetBiasSweep", "forget_bias_sweep", "last_step_contributions",
@@ -118,13 +118,28 @@ def forget_path_norms(trace) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"trace must be an LSTMTrace from lstm.forward, got {type(trace).__name__}")
     if trace.batched:
         raise ValueError("trace must come from a single sequence xs of shape (T, m), not a batch")
-    f = trace.f[1:][::-1]                                   # f_{T-1}, f_{T-2}, …, f_1
+    return gate_path_norms(trace.f)
+
+
+def gate_path_norms(gates) -> tuple[np.ndarray, np.ndarray]:
+    """‖Π_{t=T-k}^{T-1} diag(g_t)‖₂ = max_i Π_t g_{t,i} and its bound Π_t max_i g_{t,i}, for
+    k = 0 … T-1, of a gate in (0, 1) stored as ``gates`` (T, n): the LSTM's forget gate f_t
+    (:func:`forget_path_norms`) or the GRU's update gate z_t. Sums of logs, so long products
+    underflow only where the true value is below ~1e-308.
+
+    Derived in :ref:`ch7-forget-inside` (chapter 7) and :ref:`gru-update-path` (the GRU chapter).
+    """
+    gates = as_array(gates, "gates", (None, None))
+    if gates.shape[0] < 1 or np.any((gates < 0) | (gates > 1)):
+        raise ValueError(f"gates must be values in [0, 1] of shape (T, n), T >= 1, got shape "
+                         f"{gates.shape}")
+    g = gates[1:][::-1]                                     # g_{T-1}, g_{T-2}, …, g_1
     with np.errstate(divide="ignore"):
-        logf = np.log(f)
-    cum = np.concatenate([np.zeros((1, f.shape[1])), np.cumsum(logf, axis=0)])   # (T, n)
+        logg = np.log(g)
+    cum = np.concatenate([np.zeros((1, g.shape[1])), np.cumsum(logg, axis=0)])   # (T, n)
     with np.errstate(under="ignore"):
         norms = np.exp(cum.max(axis=1))
-        bounds = np.exp(np.concatenate([[0.0], np.cumsum(logf.max(axis=1))]))
+        bounds = np.exp(np.concatenate([[0.0], np.cumsum(logg.max(axis=1))]))
     return norms, bounds
 
 

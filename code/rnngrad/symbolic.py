@@ -1,4 +1,4 @@
-"""SymPy derivations the book runs in its pages (chapter 4, chapter 6) and the tests re-run.
+"""SymPy derivations the book runs in its pages (chapters 4 and 6, the GRU chapter) and the tests re-run.
 
 Every function returns SymPy objects (for display) together with a boolean that SymPy
 decided; the page prints both, so a reader sees the derivation and its check.
@@ -15,7 +15,8 @@ from ._checks import as_positive_int
 
 __all__ = ["sigmoid", "activation_derivative_bound", "eq2_scalar", "eq2_matrix", "eq2_jacobian_function",
            "eq6_terms", "eq6_printed", "eq6_audit", "eq6_terms_function", "eq6_scalar_display",
-           "audit_source_equations", "SymbolicCheck"]
+           "audit_source_equations", "SymbolicCheck", "gru_step_jacobian", "gru_scalar_terms",
+           "gru_jacobian_function", "gru_conventions"]
 
 
 def sigmoid(z):
@@ -331,3 +332,169 @@ def audit_source_equations() -> dict[str, bool]:
     out = {"eq2": eq2_scalar("sigmoid").holds}
     out.update({f"eq6.{k}": v for k, v in eq6_audit(1, 1).items()})
     return out
+
+
+# --------------------------------------------------------------------------- the GRU
+
+#: The four places h_{t-1} enters a GRU step, and the term of ∂h_t/∂h_{t-1} each one gives:
+#: the state kept (z_t ⊙ h_{t-1}: "direct"), the update gate ("update"), the candidate's
+#: product U_n h_{t-1} ("candidate") and the reset gate ("reset"), as in gru.JacobianTerms.
+_GRU_TERMS = {"direct": "keep", "update": "z", "candidate": "n", "reset": "r"}
+
+
+def _gru_symbols(n: int, m: int):
+    """Symbolic GRU pieces: U_g (n × n) and V_g (n × m) for g = z, r, n; the biases b_z, b_r,
+    b_n, b_hn; h_{t-1} (n) and x_t (m)."""
+    def mat(name, rows, cols):
+        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True))
+
+    def vec(name, size):
+        return sp.Matrix(size, 1, lambda i, _: sp.Symbol(f"{name}_{i + 1}", real=True))
+
+    U = {g: mat(f"u^{g}", n, n) for g in "zrn"}
+    V = {g: mat(f"v^{g}", n, m) for g in "zrn"}
+    b = {g: vec(f"b^{g}", n) for g in ("z", "r", "n", "hn")}
+    return U, V, b, vec("h", n), vec("x", m)
+
+
+def _gru_step(U, V, b, hs: dict, x, *, reset: str = "after", keep: str = "z"):
+    """h_t of one GRU step, with h_{t-1} given separately for each place it enters
+    (``hs`` keyed 'keep', 'z', 'r', 'n'). ``reset='after'``: r ⊙ (U_n h + b_hn) (PyTorch,
+    Keras reset_after=True); 'before': U_n (r ⊙ h) + b_hn (Cho et al. 2014). ``keep='z'``:
+    h_t = (1 - z) ⊙ h̃ + z ⊙ h_{t-1}; '1-z': the roles of z and 1 - z swapped (Chung et al. 2014).
+    Returns (h_t, pre-activations {'z', 'r', 'n'})."""
+    a_z = U["z"] * hs["z"] + V["z"] * x + b["z"]
+    a_r = U["r"] * hs["r"] + V["r"] * x + b["r"]
+    z, r = a_z.applyfunc(sigmoid), a_r.applyfunc(sigmoid)
+    if reset == "after":
+        rec = r.multiply_elementwise(U["n"] * hs["n"] + b["hn"])
+    else:
+        rec = U["n"] * r.multiply_elementwise(hs["n"]) + b["hn"]
+    a_n = V["n"] * x + b["n"] + rec
+    h_tilde = a_n.applyfunc(sp.tanh)
+    one = sp.ones(*z.shape)
+    kept, written = (z, one - z) if keep == "z" else (one - z, z)
+    h = written.multiply_elementwise(h_tilde) + kept.multiply_elementwise(hs["keep"])
+    return h, {"z": a_z, "r": a_r, "n": a_n}
+
+
+def gru_step_jacobian(n: int = 2, m: int = 1) -> dict[str, SymbolicCheck]:
+    """∂h_t/∂h_{t-1} of the GRU (PyTorch's convention, ``gru.py``) derived by SymPy on symbolic
+    matrices and compared with the hand-derived terms (the GRU chapter):
+
+        direct    = diag(z_t)
+        update    = diag((h_{t-1} - h̃_t) ⊙ σ'(a_z)) U_z
+        candidate = diag((1 - z_t) ⊙ tanh'(a_n) ⊙ r_t) U_n
+        reset     = diag((1 - z_t) ⊙ tanh'(a_n) ⊙ (U_n h_{t-1} + b_hn) ⊙ σ'(a_r)) U_r
+
+    with a_z, a_r, a_n the pre-activations of z_t, r_t, h̃_t. As for eq. (6), h_{t-1} is replaced
+    by four independent copies, one per place it enters; SymPy differentiates with respect to
+    each and sets them equal again. Returns a check per term and ``"total"``: SymPy's Jacobian
+    of h_t with respect to h_{t-1} against the sum of the four hand-derived terms.
+
+    Used in :ref:`gru-sympy` (the GRU chapter).
+    """
+    n = as_positive_int(n, "n")
+    m = as_positive_int(m, "m")
+    U, V, b, h, x = _gru_symbols(n, m)
+    copies = {p: sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"h{p}_{i + 1}", real=True))
+              for p in _GRU_TERMS.values()}
+    h_next, _ = _gru_step(U, V, b, copies, x)
+    back = {copies[p][j]: h[j] for p in copies for j in range(n)}
+    derived = {k: h_next.jacobian(copies[p]).subs(back) for k, p in _GRU_TERMS.items()}
+    total = _gru_step(U, V, b, {p: h for p in copies}, x)[0].jacobian(h)
+
+    _, a = _gru_step(U, V, b, {p: h for p in copies}, x)
+    zz = sp.Symbol("z", real=True)
+    dsig = sp.Lambda(zz, sp.diff(sigmoid(zz), zz))
+    dtanh = sp.Lambda(zz, sp.diff(sp.tanh(zz), zz))
+    z, r, h_tilde = a["z"].applyfunc(sigmoid), a["r"].applyfunc(sigmoid), a["n"].applyfunc(sp.tanh)
+    rec = U["n"] * h + b["hn"]
+    write = [(1 - z[j]) * dtanh(a["n"][j]) for j in range(n)]
+    hand = {
+        "direct": sp.diag(*z),
+        "update": sp.diag(*[(h[j] - h_tilde[j]) * dsig(a["z"][j]) for j in range(n)]) * U["z"],
+        "candidate": sp.diag(*[write[j] * r[j] for j in range(n)]) * U["n"],
+        "reset": sp.diag(*[write[j] * rec[j] * dsig(a["r"][j]) for j in range(n)]) * U["r"],
+    }
+    out = {k: SymbolicCheck(derived[k], hand[k], _zero(derived[k] - hand[k])) for k in _GRU_TERMS}
+    claimed = sum(hand.values(), sp.zeros(n, n))
+    out["total"] = SymbolicCheck(total, claimed, _zero(total - claimed))
+    return out
+
+
+def gru_scalar_terms() -> dict:
+    """The four terms of ∂h_t/∂h_{t-1} for one unit (n = m = 1), as SymPy derives them, written
+    with the pre-activations a_z, a_r, a_n as symbols.
+
+    Shown in :ref:`gru-sympy` (the GRU chapter).
+    """
+    U, V, b, h, x = _gru_symbols(1, 1)
+    checks = gru_step_jacobian(1, 1)
+    _, a = _gru_step(U, V, b, {p: h for p in _GRU_TERMS.values()}, x)
+    names = {g: sp.Symbol(f"a_{g}", real=True) for g in "zrn"}
+
+    def named(expr):
+        for g in "nrz":                     # a_n contains σ(a_r): replace it first
+            expr = expr.subs(a[g][0], names[g])
+        return sp.simplify(expr)
+
+    return {k: named(checks[k].derived[0, 0]) for k in _GRU_TERMS}
+
+
+def gru_jacobian_function(n: int, m: int):
+    """A NumPy function ``J(params, h_prev, x)`` made by SymPy from the symbolic Jacobian of one
+    GRU step (:func:`gru_step_jacobian`'s total): an independent check of ``gru.step_jacobian``.
+    ``params`` is a ``gru.GRUParams`` with n units and m inputs.
+
+    Used in :ref:`gru-sympy` (the GRU chapter).
+    """
+    n = as_positive_int(n, "n")
+    m = as_positive_int(m, "m")
+    U, V, b, h, x = _gru_symbols(n, m)
+    J = _gru_step(U, V, b, {p: h for p in _GRU_TERMS.values()}, x)[0].jacobian(h)
+    args = [list(U[g]) + list(V[g]) for g in "zrn"]
+    args += [list(b[g]) for g in ("z", "r", "n", "hn")] + [list(h), list(x)]
+    f = sp.lambdify(args, J, modules="numpy")
+
+    def jacobian(params, h_prev, x_):
+        import numpy as np
+
+        if (params.n, params.m) != (n, m):
+            raise ValueError(f"params must have n={n}, m={m}, got n={params.n}, m={params.m}")
+        vals = [np.concatenate([params.U(g).ravel(), params.V(g).ravel()]) for g in "zrn"]
+        vals += [getattr(params, f"b_{g}") for g in ("z", "r", "n", "hn")]
+        vals += [np.ravel(h_prev), np.ravel(x_)]
+        return np.asarray(f(*vals), dtype=float)
+
+    return jacobian
+
+
+def gru_conventions(n: int = 2, m: int = 1) -> dict[str, SymbolicCheck]:
+    """Are two ways of writing the GRU the same model? SymPy compares h_t of one step.
+
+    ``"z ↔ 1 - z"``: PyTorch's h_t = (1 - z) ⊙ h̃ + z ⊙ h_{t-1} with (W_z, b_z) against the
+    swapped form h_t = z ⊙ h̃ + (1 - z) ⊙ h_{t-1} (Chung et al. 2014) with (-W_z, -b_z): since
+    σ(-a) = 1 - σ(a), the same function: a relabelling. ``"reset after = before"``: the reset
+    gate after the product, r ⊙ (U_n h + b_hn) (PyTorch), against before it, U_n (r ⊙ h) + b_hn
+    (Cho et al. 2014), with the same parameters. ``"reset after = before, b_hn = 0"``: the same
+    with b_hn = 0; for n = 1 both then hold, for n > 1 they differ whenever U_n mixes units.
+
+    Used in :ref:`gru-conventions` (the GRU chapter).
+    """
+    n = as_positive_int(n, "n")
+    m = as_positive_int(m, "m")
+    U, V, b, h, x = _gru_symbols(n, m)
+    hs = {p: h for p in _GRU_TERMS.values()}
+    torch_form = _gru_step(U, V, b, hs, x)[0]
+    flipped = ({**U, "z": -U["z"]}, {**V, "z": -V["z"]}, {**b, "z": -b["z"]})
+    chung = _gru_step(*flipped, hs, x, keep="1-z")[0]
+    before = _gru_step(U, V, b, hs, x, reset="before")[0]
+    no_bias = {b["hn"][j]: 0 for j in range(n)}
+    return {
+        "z ↔ 1 - z": SymbolicCheck(torch_form, chung, _zero(torch_form - chung)),
+        "reset after = before": SymbolicCheck(torch_form, before, _zero(torch_form - before)),
+        "reset after = before, b_hn = 0": SymbolicCheck(
+            torch_form.subs(no_bias), before.subs(no_bias),
+            _zero((torch_form - before).subs(no_bias))),
+    }

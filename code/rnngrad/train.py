@@ -1,13 +1,13 @@
-"""Training a simple RNN or an LSTM on a long-range task with full BPTT (chapter 9).
+"""Training a simple RNN, an LSTM or a GRU on a long-range task with full BPTT (chapter 9).
 
-The model is a recurrent core (``rnn`` or ``lstm``) and a readout on its last state s = c_{T-1}
-(RNN) or s = h_{T-1} (LSTM):
+The model is a recurrent core (``rnn``, ``lstm`` or ``gru``) and a readout on its last state
+s = c_{T-1} (RNN) or s = h_{T-1} (LSTM, GRU):
 
     ŷ = w · s + b                                  adding problem, loss ℓ = (ŷ - y)²
     p = σ(w · s + b)                               first bit, loss ℓ = -y log p - (1-y) log(1-p)
 
 The batch loss is L = mean_b ℓ_b. Its gradient is the readout part plus one BPTT pass
-(``rnn.backward`` / ``lstm.backward``) whose direct state gradient is non-zero only at the last
+(``rnn.backward`` / ``lstm.backward`` / ``gru.backward``) whose direct state gradient is non-zero only at the last
 step: ∂⁺L/∂s_{T-1} = (∂L/∂ŷ) w. Updates use Adam (Kingma & Ba 2015) on the flattened parameter
 vector after clipping its global norm (``exploding.clip_by_norm``, Pascanu et al. 2013).
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from . import _fast_lstm
 from . import gradients as _gradients
+from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
 from . import tasks as _tasks
@@ -42,11 +43,13 @@ __all__ = ["ModelSpec", "model_spec", "MODELS", "Readout", "Model", "init_model"
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Which recurrent core: kind 'rnn' (with ``activation``) or 'lstm' (with ``forget_bias``)."""
+    """Which recurrent core: kind 'rnn' (with ``activation``), 'lstm' (with ``forget_bias``) or
+    'gru' (with ``update_bias``)."""
 
     kind: str
     activation: str = "tanh"
     forget_bias: float = 1.0
+    update_bias: float = 0.0
     #: ‖W_rec‖₂ at initialization for the RNN; chosen so that γ‖W_rec‖₂ = 1 (chapter 4's edge).
     rnn_scale: float = 1.0
 
@@ -54,17 +57,22 @@ class ModelSpec:
     def name(self) -> str:
         if self.kind == "rnn":
             return f"rnn_{self.activation}"
+        if self.kind == "gru":
+            return f"gru_bz{self.update_bias:g}"
         return f"lstm_bf{self.forget_bias:g}"
 
     @property
     def label(self) -> str:
         if self.kind == "rnn":
             return f"{self.activation} RNN"
+        if self.kind == "gru":
+            return f"GRU, update bias {self.update_bias:g}"
         return f"LSTM, forget bias {self.forget_bias:g}"
 
 
 def model_spec(name: str) -> ModelSpec:
-    """Parse a model name: 'rnn_sigmoid', 'rnn_tanh' or 'lstm_bf<b>' (forget bias b, e.g. 'lstm_bf3').
+    """Parse a model name: 'rnn_sigmoid', 'rnn_tanh', 'lstm_bf<b>' (forget bias b, e.g. 'lstm_bf3')
+    or 'gru_bz<b>' (update bias b, e.g. 'gru_bz2'; the GRU chapter).
 
     The sigmoid RNN starts with ‖W_rec‖₂ = 4 and the tanh RNN with ‖W_rec‖₂ = 1, so that both
     sit at γ‖W_rec‖₂ = 1, the largest scale for which chapter 4's bound still forbids growth.
@@ -75,21 +83,23 @@ def model_spec(name: str) -> ModelSpec:
         return ModelSpec("rnn", "sigmoid", rnn_scale=4.0)
     if name == "rnn_tanh":
         return ModelSpec("rnn", "tanh", rnn_scale=1.0)
-    if name.startswith("lstm_bf"):
-        try:
-            bf = float(name[len("lstm_bf"):])
-        except ValueError:
-            bf = float("nan")
-        if np.isfinite(bf):
-            return ModelSpec("lstm", forget_bias=bf)
+    for prefix, kind, field in (("lstm_bf", "lstm", "forget_bias"), ("gru_bz", "gru", "update_bias")):
+        if name.startswith(prefix):
+            try:
+                bias = float(name[len(prefix):])
+            except ValueError:
+                bias = float("nan")
+            if np.isfinite(bias):
+                return ModelSpec(kind, **{field: bias})
     raise ValueError(
-        f"model must be 'rnn_sigmoid', 'rnn_tanh' or 'lstm_bf<forget bias>' (e.g. 'lstm_bf1'), "
-        f"got {name!r}"
+        f"model must be 'rnn_sigmoid', 'rnn_tanh', 'lstm_bf<forget bias>' (e.g. 'lstm_bf1') or "
+        f"'gru_bz<update bias>' (e.g. 'gru_bz2'), got {name!r}"
     )
 
 
-#: The five models of the chapter's sweep.
-MODELS = ("rnn_sigmoid", "rnn_tanh", "lstm_bf0", "lstm_bf1", "lstm_bf3")
+#: The models of the chapter's sweep: two simple RNNs, three LSTMs and a GRU (update bias 2;
+#: it runs on the readable gru.py, about twice an LSTM step's time, so one GRU only).
+MODELS = ("rnn_sigmoid", "rnn_tanh", "lstm_bf0", "lstm_bf1", "lstm_bf3", "gru_bz2")
 
 
 @dataclass(frozen=True)
@@ -106,14 +116,15 @@ class Readout:
 
 @dataclass(frozen=True)
 class Model:
-    """A recurrent core (RNNParams or LSTMParams) and its readout."""
+    """A recurrent core (RNNParams, LSTMParams or GRUParams) and its readout."""
 
-    core: _rnn.RNNParams | _lstm.LSTMParams
+    core: _rnn.RNNParams | _lstm.LSTMParams | _gru.GRUParams
     readout: Readout
 
     def __post_init__(self):
-        if not isinstance(self.core, (_rnn.RNNParams, _lstm.LSTMParams)):
-            raise ValueError(f"core must be RNNParams or LSTMParams, got {type(self.core).__name__}")
+        if not isinstance(self.core, (_rnn.RNNParams, _lstm.LSTMParams, _gru.GRUParams)):
+            raise ValueError(f"core must be RNNParams, LSTMParams or GRUParams, "
+                             f"got {type(self.core).__name__}")
         if not isinstance(self.readout, Readout):
             raise ValueError(f"readout must be a Readout, got {type(self.readout).__name__}")
         if self.readout.w.shape != (self.core.n,):
@@ -124,15 +135,22 @@ class Model:
     def is_lstm(self) -> bool:
         return isinstance(self.core, _lstm.LSTMParams)
 
+    @property
+    def is_gru(self) -> bool:
+        return isinstance(self.core, _gru.GRUParams)
+
 
 def init_model(model: str | ModelSpec, n: int, m: int, *, rng: np.random.Generator) -> Model:
-    """Random initial parameters: the core from ``rnn.init`` / ``lstm.init``, w ~ N(0, 1/n), b = 0."""
+    """Random initial parameters: the core from ``rnn.init`` / ``lstm.init`` / ``gru.init``,
+    w ~ N(0, 1/n), b = 0."""
     spec = model if isinstance(model, ModelSpec) else model_spec(model)
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
     rng = as_rng(rng)
     if spec.kind == "rnn":
         core = _rnn.init(n, m, rng=rng, scale=spec.rnn_scale, activation=spec.activation)
+    elif spec.kind == "gru":
+        core = _gru.init(n, m, rng=rng, update_bias=spec.update_bias)
     else:
         core = _lstm.init(n, m, rng=rng, forget_bias=spec.forget_bias)
     return Model(core, Readout(rng.standard_normal(n) / np.sqrt(n), np.array(0.0)))
@@ -186,10 +204,14 @@ def _forward(model: Model, xs, *, fast: bool = True):
     """The core's trace, the last state s (B, n) and the readout's value w·s + b (B,).
 
     The LSTM runs on ``_fast_lstm`` (the same numbers as ``lstm.forward``, faster; it is what
-    makes the chapter 9 sweep affordable) unless ``fast=False``, which gives an LSTMTrace.
+    makes the chapter 9 sweep affordable) unless ``fast=False``, which gives an LSTMTrace. The
+    GRU runs on the readable ``gru.forward``.
     """
     if model.is_lstm:
         trace = (_fast_lstm if fast else _lstm).forward(model.core, xs)
+        last = trace.h[-1]
+    elif model.is_gru:
+        trace = _gru.forward(model.core, xs)
         last = trace.h[-1]
     else:
         trace = _rnn.forward(model.core, xs)
@@ -236,8 +258,8 @@ def loss_and_gradient(model: Model, xs, ys, task: str) -> LossGrad:
 
     With g_b = (1/B) dℓ_b/dŷ_b: ∂L/∂w = Σ_b g_b s_b, ∂L/∂b = Σ_b g_b, and the core gets the direct
     state gradient ∂⁺L/∂s_{T-1} = g wᵀ at the last step (zeros before) through
-    ``rnn.backward`` (dL_dc) or the LSTM's backward (dL_dh; ``_fast_lstm.backward``, equal to
-    ``lstm.backward``), which sum over the batch.
+    ``rnn.backward`` (dL_dc), the LSTM's backward (dL_dh; ``_fast_lstm.backward``, equal to
+    ``lstm.backward``) or ``gru.backward`` (dL_dh), which sum over the batch.
     """
     _check_task(task)
     xs, ys = _check_batch(model, xs, ys)
@@ -248,6 +270,8 @@ def loss_and_gradient(model: Model, xs, ys, task: str) -> LossGrad:
     d_state[-1] = g[:, None] * model.readout.w
     if model.is_lstm:
         core_g = _fast_lstm.backward(model.core, trace, d_state)
+    elif model.is_gru:
+        core_g = _gru.backward(model.core, trace, d_state)
     else:
         core_g = _rnn.backward(model.core, trace, d_state)
     parts = [np.ravel(getattr(core_g, name)) for name in array_fields(model.core)]
@@ -259,7 +283,8 @@ def state_gradient_norms(model: Model, xs, ys, task: str) -> np.ndarray:
     """mean_b ‖∂ℓ_b/∂c_t‖₂ for t = 0 … T-1: how much gradient reaches each step (chapter 9).
 
     ℓ_b is sequence b's own loss. For the RNN c_t is its state; for the LSTM the cell state, with
-    h_t = o_t ⊙ tanh(c_t) moving along (the total derivative of chapter 6). Computed per
+    h_t = o_t ⊙ tanh(c_t) moving along (the total derivative of chapter 6); for the GRU its only
+    state, h_t (the GRU chapter). Computed per
     sequence from the step Jacobians (``gradients.step_jacobians`` and ``jacobian_products``):
     ∂ℓ/∂state_t = ∂ℓ/∂state_{T-1} · ∂state_{T-1}/∂state_t. Shape (T,). Use a handful of
     sequences: the cost is one product of d × d matrices per step and sequence.
@@ -289,7 +314,7 @@ def state_gradient_norms(model: Model, xs, ys, task: str) -> np.ndarray:
 def readout_trajectory(model: Model, xs) -> np.ndarray:
     """The readout applied to every state, w · s_t + b for t = 0 … T-1: shape (T, B).
 
-    s_t is c_t (RNN) or h_t (LSTM). Only the last step is the model's answer; the earlier
+    s_t is c_t (RNN) or h_t (LSTM, GRU). Only the last step is the model's answer; the earlier
     values show when, during the sequence, the state starts to carry it (chapter 9).
     """
     if not isinstance(model, Model):
@@ -297,7 +322,12 @@ def readout_trajectory(model: Model, xs) -> np.ndarray:
     xs = as_sequence(xs, "xs", model.core.m)
     if xs.ndim != 3:
         raise ValueError(f"xs must be a batch of shape (T, B, m), got {xs.shape}")
-    states = _lstm.forward(model.core, xs).h if model.is_lstm else _rnn.forward(model.core, xs).c
+    if model.is_lstm:
+        states = _lstm.forward(model.core, xs).h
+    elif model.is_gru:
+        states = _gru.forward(model.core, xs).h
+    else:
+        states = _rnn.forward(model.core, xs).c
     return states @ model.readout.w + model.readout.b
 
 

@@ -21,7 +21,8 @@ from . import bptt, cell, deepnet, dynamics, gradients, lag_curves, plots, style
 
 __all__ = ["Control", "Explorer", "ExplorerView", "EXPLORERS", "explorer", "lag_explorer",
            "deepnet_explorer", "state_explorer", "contribution_explorer", "cell_path_explorer",
-           "gate_explorer", "survival_explorer", "forget_explorer", "long_range_explorer"]
+           "gate_explorer", "survival_explorer", "forget_explorer", "long_range_explorer",
+           "gru_explorer"]
 
 _STYLE = {"description_width": "initial"}
 #: An explorer's picture, in inches: as wide as the book's figures (``style.WIDTH``).
@@ -556,3 +557,22 @@ def long_range_explorer(csv_path, npz_path=None) -> Explorer:
         lambda task, model, lag, seed, view: store.get(task, model, lag, seed),
         lambda run, ax, *, view, **_: plots.plot_run_view(run, ax=ax, view=view), main="lag",
         fixed=("seed",))
+
+
+@explorer
+def gru_explorer(*, n: int = 16, seed: int = 0) -> Explorer:
+    """The GRU chapter: gradient norm vs lag of a random GRU and a random LSTM on the same
+    inputs, each beside its gate path (max_i Π z_{t,i}, max_i Π f_{t,i}); the update bias
+    (= the LSTM's forget bias), the weight scale and the length T are the controls."""
+    from . import gru_survival
+
+    def draw(curves, ax, *, weight_scale, **_):
+        plots.plot_lag_comparison(curves, ax=ax, ylabel="gradient norm vs lag (log scale)")
+        ax.set_title(f"n = {n}, weight scale {weight_scale:g}, same inputs for both")
+
+    return Explorer(
+        "GRU vs LSTM: gradient norm vs lag",
+        {"bias": Control("update bias b_z (= forget bias b_f)", 1.0, -3.0, 6.0, 0.5),
+         "weight_scale": Control("weight scale", 1.0, 0.1, 4.0, 0.1),
+         "T": Control("length T", 100, 2, 300, 1)},
+        functools.partial(gru_survival.gru_vs_lstm, n=n, seed=seed), draw, main="bias")
