@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnngrad import bptt, experiment, tables
+from rnngrad import bptt, experiment, tables, train
 
 CSV = Path(__file__).resolve().parents[1] / "book" / "data" / "long_range_results.csv"
 
@@ -58,7 +58,8 @@ def test_success_table_counts_the_committed_runs():
     st = experiment.success_table(rows, "first_bit")
     t = tables.success(st)
     assert t.title == "remember the first bit"
-    assert t.header[1][0] == "sigmoid RNN" and t.header[-1][0] == "LSTM, forget bias 3"
+    assert t.header[1][0] == "sigmoid RNN" and t.header[-1][0] == "GRU, update bias 2"
+    assert [h[0] for h in t.header[1:]] == [train.model_spec(m).label for m in st.models]
     lag_rows = t.rows[:len(st.lags)]
     assert [int(r[0][0]) for r in lag_rows] == list(st.lags)
     solved = np.array([[int(c[0].split("/")[0]) for c in r[1:]] for r in lag_rows])
