@@ -327,3 +327,19 @@ def test_existing_literal_blocks_lists_and_inline_code_are_kept(api_docstrings):
     assert api_docstrings.plain_text_to_rst(lines) == [
         "Blocks ordered [h; c]::", "", "    [[A, B],", "     [C, D]]", "",
         "* item one, with ``|x|`` in code", r"  continued \|y\|", "", "  more of item one"]
+
+
+def test_notebook_references_without_text_stay_inside_their_notebook():
+    """jupyterlab-myst resolves {ref} and {numref} only to labels of the same notebook; a bare
+    reference to another chapter shows as its raw label in JupyterLab (use a Markdown link to
+    the chapter, or give the reference its own text)."""
+    bare = re.compile(r"\{(?:ref|numref)\}`([^`<>]+)`")
+    target = re.compile(r"^\((\S+)\)=|:(?:label|name): (\S+)", re.M)
+    found = []
+    for path in sorted(BOOK.glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+        own = {a or b for t in text for a, b in target.findall(t)}
+        found += [f"{path.name}: {m[0]}" for t in text for m in bare.finditer(t)
+                  if m[1] not in own]
+    assert not found, "references to another notebook's label:\n" + "\n".join(found)
