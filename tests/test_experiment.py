@@ -62,6 +62,8 @@ def test_committed_curves_and_notes(committed):
     assert store.get("first_bit", "lstm_bf3", 9999, 0) is None
     notes = MD.read_text()
     assert "python -m rnngrad.experiment" in notes and "Made on" in notes
+    assert f"({len(committed)} runs," in notes and "Cost of one training step" in notes
+    assert notes.count(experiment.NOTES_MARKER) == 1     # the hand-written part is there
 
 
 def test_a_committed_run_is_reproduced(committed):
@@ -92,7 +94,31 @@ def test_tiny_sweep_round_trip(tmp_path):
         np.testing.assert_array_equal(run.steps, c.steps)
         np.testing.assert_allclose(run.state_grad, c.state_grad, rtol=1e-6)
         assert run.steps[-1] == row["steps"]
-    assert "| model | 3 |" in md_path.read_text()
+    notes = md_path.read_text()
+    assert "| model | 3 |" in notes and experiment.NOTES_MARKER not in notes
+    # a new sweep keeps the notes written by hand below the marker, and only those
+    hand = f"{experiment.NOTES_MARKER}\n\n## History\n\nwritten by hand\n"
+    md_path.write_text(notes.replace("| model | 3 |", "| stale | 3 |") + "\n" + hand)
+    experiment.write_results(rows, curves, csv_path, command="again", config=config,
+                             wall_seconds=wall, processes=3)
+    again = md_path.read_text()
+    assert again.endswith(hand) and again.count(experiment.NOTES_MARKER) == 1
+    assert "again" in again and "| stale |" not in again and "3 worker processes" in again
+    with pytest.raises(ValueError, match="processes"):
+        experiment.write_results(rows, curves, csv_path, processes=0)
+
+
+def test_step_costs_are_computed_from_the_rows():
+    rows = [dict(task="first_bit", model="rnn_tanh", lag=9, steps=1000, wall_seconds=1.0),
+            dict(task="first_bit", model="rnn_tanh", lag=9, steps=1000, wall_seconds=3.0),
+            dict(task="first_bit", model="rnn_tanh", lag=9, steps=499, wall_seconds=99.0),
+            dict(task="adding", model="lstm_bf1", lag=20, steps=500, wall_seconds=2.0)]
+    rows = [dict(r, seed=k, solved="no") for k, r in enumerate(rows)]
+    # ms per training step and time step: first bit at lag 9 has 10 steps, adding T = 20 has 20
+    assert experiment._step_costs(rows) == {"rnn": (pytest.approx(0.2), 2),
+                                            "lstm": (pytest.approx(0.2), 1)}
+    notes = experiment._notes(rows, "cmd", None, 5.0, 2, "r.csv", "r.npz")
+    assert "RNN 0.200 ms (2 runs), LSTM 0.200 ms (1 runs)" in notes
 
 
 def test_block_curves_average_the_history():

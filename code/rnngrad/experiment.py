@@ -11,7 +11,10 @@ writes three files next to each other:
 * ``<out>.npz``: the curves of every run, compressed: loss, accuracy and ‖∂L/∂θ‖ averaged over
   blocks of ``block`` steps, the validation accuracy, and mean_b ‖∂ℓ_b/∂c_t‖ over t at the first
   and the last step (rows in the order of the CSV);
-* ``<out>.md``: the command, the date, the configuration, the wall time and the results table.
+* ``<out>.md``: the provenance of the data: the command, the date, the configuration, the wall
+  time, the measured cost of a training step and the results table; below the line
+  :data:`NOTES_MARKER`, notes written by hand (how the grid was planned, what changed between
+  sweeps), which a new sweep keeps.
 
 The chapter reads these files with :func:`read_results`, :func:`success_table` and
 :func:`load_curves`; nothing here is needed to read the book.
@@ -40,10 +43,14 @@ from ._checks import as_array, as_positive_int, as_real
 __all__ = ["COLUMNS", "SweepConfig", "Job", "sweep_jobs", "run_job", "run_sweep", "RunCurves",
            "curves_from_history", "write_results", "read_results", "SuccessTable",
            "success_table", "model_limits", "gradient_horizon", "CurveStore", "load_curves",
-           "main"]
+           "NOTES_MARKER", "main"]
 
 #: The columns of the results CSV, in order.
 COLUMNS = ("task", "model", "lag", "seed", "steps", "final_accuracy", "solved", "wall_seconds")
+
+#: The line of the notes (.md) after which the text is written by hand: :func:`write_results`
+#: regenerates everything above it and keeps everything from it on.
+NOTES_MARKER = "<!-- Notes below this line are written by hand; a new sweep keeps them. -->"
 
 
 @dataclass(frozen=True)
@@ -231,13 +238,21 @@ def _padded(arrays, shape_tail=()) -> np.ndarray:
 
 
 def write_results(rows, curves, csv_path, *, command: str = "", config: SweepConfig | None = None,
-                  wall_seconds: float | None = None) -> tuple[Path, Path, Path]:
-    """Write the CSV, the curves (.npz, same stem) and the sidecar notes (.md, same stem)."""
+                  wall_seconds: float | None = None,
+                  processes: int | None = None) -> tuple[Path, Path, Path]:
+    """Write the CSV, the curves (.npz, same stem) and the sidecar notes (.md, same stem).
+
+    ``processes`` is the number of worker processes the sweep ran on (recorded beside the wall
+    time). If the .md exists and holds the line :data:`NOTES_MARKER`, the text from that line on
+    is kept below the newly generated part.
+    """
     csv_path = Path(csv_path)
     if csv_path.suffix != ".csv":
         raise ValueError(f"csv_path must end in .csv, got {str(csv_path)!r}")
     if len(rows) != len(curves):
         raise ValueError(f"rows and curves must have one entry per run, got {len(rows)} and {len(curves)}")
+    if processes is not None:
+        processes = as_positive_int(processes, "processes")
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     with open(csv_path, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
@@ -260,18 +275,55 @@ def write_results(rows, curves, csv_path, *, command: str = "", config: SweepCon
         solved=np.array([c.solved for c in curves], dtype=bool),
     )
     md_path = csv_path.with_suffix(".md")
-    md_path.write_text(_notes(rows, command, config, wall_seconds, csv_path.name, npz_path.name))
+    kept = _hand_notes(md_path)
+    md_path.write_text(_notes(rows, command, config, wall_seconds, processes, csv_path.name,
+                              npz_path.name) + kept)
     return csv_path, npz_path, md_path
 
 
-def _notes(rows, command, config, wall_seconds, csv_name, npz_name) -> str:
+def _hand_notes(md_path: Path) -> str:
+    """The hand-written part of existing notes: from the line NOTES_MARKER on ('' if none)."""
+    if not md_path.is_file():
+        return ""
+    text = md_path.read_text()
+    start = text.find(NOTES_MARKER)
+    return "\n" + text[start:] if start >= 0 else ""
+
+
+#: Runs shorter than this are left out of the measured step cost (set-up and the final test
+#: dominate them).
+_COST_MIN_STEPS = 500
+
+
+def _step_costs(rows) -> dict:
+    """Median wall time of one training step per time step (ms), per kind of model, over the
+    runs of at least _COST_MIN_STEPS steps, validation included: {kind: (median ms, runs)}."""
+    costs: dict = {}
+    for r in rows:
+        if r["steps"] >= _COST_MIN_STEPS:
+            per_step = r["wall_seconds"] / (r["steps"] * _tasks.sequence_length(r["task"], r["lag"]))
+            costs.setdefault(_train.model_spec(r["model"]).kind, []).append(1e3 * per_step)
+    return {kind: (float(np.median(c)), len(c)) for kind, c in costs.items()}
+
+
+def _notes(rows, command, config, wall_seconds, processes, csv_name, npz_name) -> str:
     lines = [f"# {csv_name}", "",
              f"Made on {_dt.date.today().isoformat()} with", "", "```", command or "(unknown)",
              "```", ""]
     if wall_seconds is not None:
+        workers = f"{processes} worker processes, " if processes else ""
         lines += [f"Wall time of the sweep: {_format_seconds(wall_seconds)} "
-                  f"({len(rows)} runs, {os.cpu_count()} cores, Python {platform.python_version()}, "
-                  f"NumPy {np.__version__}).", ""]
+                  f"({len(rows)} runs, {workers}{os.cpu_count()} cores, "
+                  f"Python {platform.python_version()}, NumPy {np.__version__}).", ""]
+    costs = _step_costs(rows)
+    if costs:
+        lines += ["Cost of one training step per time step (median over the runs of at least "
+                  f"{_COST_MIN_STEPS} steps, validation included, measured during the sweep, "
+                  "its runs in parallel): "
+                  + ", ".join(f"{kind.upper()} {ms:.3f} ms ({n} runs)"
+                              for kind, (ms, n) in costs.items())
+                  + f". Sum of the runs' wall times: "
+                  f"{sum(r['wall_seconds'] for r in rows) / 60:.1f} minutes.", ""]
     if config is not None:
         lines += ["Configuration (`rnngrad.experiment.SweepConfig`): "
                   + ", ".join(f"{f.name} = {getattr(config, f.name)!r}"
@@ -464,7 +516,7 @@ def main(argv=None) -> int:
     print(f"{len(jobs)} runs on {args.processes} worker(s); writing {args.out}", file=sys.stderr)
     rows, curves, wall = run_sweep(config, processes=args.processes)
     paths = write_results(rows, curves, args.out, command=command.strip(), config=config,
-                          wall_seconds=wall)
+                          wall_seconds=wall, processes=args.processes)
     print(f"done in {_format_seconds(wall)}: " + ", ".join(str(p) for p in paths), file=sys.stderr)
     return 0
 
