@@ -848,39 +848,100 @@ def check_ch6_ex3(answer):
     return "Checked at two time steps of a 3-unit LSTM."
 
 
-CH6_SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
-CH6_LAG = 20
+def _ch6_networks():
+    """Three small LSTMs (n ≠ m, non-zero biases and initial states), their traces and, for a
+    few steps t (0, a middle one, the last), random incoming gradients ∂L/∂h_t and ∂L/∂c_t."""
+    cases = []
+    for seed, (n, m, T) in enumerate([(3, 2, 6), (2, 4, 5), (4, 1, 7)]):
+        rng = np.random.default_rng(60 + seed)
+        base = lstm.init(n, m, rng=rng, forget_bias=1.0, weight_scale=1.5)
+        params = dataclasses.replace(base, **{f"b_{g}": 0.5 * rng.standard_normal(n)
+                                              for g in lstm.GATES})
+        trace = lstm.forward(params, rng.standard_normal((T, m)), h0=0.5 * rng.standard_normal(n),
+                             c0=rng.standard_normal(n))
+        for t in (0, T // 2, T - 1):
+            cases.append((params, trace, t, rng.standard_normal(n), rng.standard_normal(n)))
+    return cases
 
 
-@functools.lru_cache(maxsize=None)
-def _ch6_gap(weight_scale: float) -> np.ndarray:
-    p, tr = lag_curves.random_lstm_trace(n=8, T=CH6_LAG + 1, forget_bias=1.0,
-                                        weight_scale=weight_scale, seed=0)
-    return gradients.cell_path_gap(p, tr).rel_diff
+def _ch6_step_reference(params, trace, t: int, dh, dc):
+    """(∂L/∂h_{t-1}, ∂L/∂c_{t-1}) = S_tᵀ [∂L/∂h_t; ∂L/∂c_t], S_t = lstm.state_jacobian."""
+    back = lstm.state_jacobian(params, trace, t).T @ np.concatenate([dh, dc])
+    return back[:params.n], back[params.n:]
+
+
+def _ch6_step_mistaken(params, trace, t: int, dh, dc, mistake: str):
+    """The backward step with one of the usual mistakes (the checker's way to recognise them):
+    'no_forget' (∂L/∂c_{t-1} without f_t ⊙), 'no_h_path' (∂L/∂c_t without o_t ⊙ tanh'(c_t) ⊙
+    ∂L/∂h_t), 'sigma_candidate' (c̃_t(1 − c̃_t), σ' written for the candidate), 'untransposed'
+    (U_g instead of U_gᵀ), 'no_output_gate' (no U_oᵀ term), 'wrapped_c0' (c[t-1] at t = 0,
+    i.e. the last cell state instead of c0)."""
+    f, i, ct, o, tc = (trace.f[t], trace.i[t], trace.c_tilde[t], trace.o[t], trace.tanh_c[t])
+    c_prev = trace.c[t - 1] if mistake == "wrapped_c0" else trace.c_prev[t]
+    if mistake != "no_h_path":
+        dc = dc + dh * o * (1 - tc ** 2)
+    dz = {"f": dc * c_prev * f * (1 - f), "i": dc * ct * i * (1 - i),
+          "c": dc * i * (ct * (1 - ct) if mistake == "sigma_candidate" else 1 - ct ** 2),
+          "o": dh * tc * o * (1 - o)}
+    gates = "fic" if mistake == "no_output_gate" else "fico"
+    U = {g: params.U(g) if mistake == "untransposed" else params.U(g).T for g in gates}
+    dh_prev = sum(U[g] @ dz[g] for g in gates)
+    return dh_prev, (dc if mistake == "no_forget" else f * dc)
+
+
+CH6_MISTAKES = {
+    "no_forget": "your ∂L/∂c_{t−1} misses the forget gate: c_t = f_t ⊙ c_{t−1} + i_t ⊙ c̃_t, "
+                 "so the gradient reaches c_{t−1} as f_t ⊙ ∂L/∂c_t.",
+    "no_h_path": "your ∂L/∂c_t misses the path through h_t = o_t ⊙ tanh(c_t): before using "
+                 "it, add o_t ⊙ tanh'(c_t) ⊙ ∂L/∂h_t, with tanh'(c_t) = 1 − tanh²(c_t).",
+    "sigma_candidate": "your candidate term uses σ' (c̃_t(1 − c̃_t)); the candidate is "
+                       "c̃_t = tanh(z_c), so its derivative is tanh'(z_c) = 1 − c̃_t².",
+    "untransposed": "your ∂L/∂h_{t−1} uses U_g where U_gᵀ belongs: z_g = U_g h_{t−1} + …, so "
+                    "the gradient goes back as U_gᵀ ∂L/∂z_g.",
+    "no_output_gate": "your ∂L/∂h_{t−1} misses the output gate: o_t = σ(z_o) reads h_{t−1} "
+                      "too, so add U_oᵀ ∂L/∂z_o with ∂L/∂z_o = ∂L/∂h_t ⊙ tanh(c_t) ⊙ σ'(z_o).",
+    "wrapped_c0": "at t = 0 you used trace.c[t-1], which is the last step's cell state; "
+                  "c_{−1} is the initial state trace.c0 (trace.c_prev[t] gives c_{t−1} for "
+                  "every t).",
+}
 
 
 @_checker("ch6-ex-4")
 def check_ch6_ex4(answer):
-    """Exercise ch6-ex-4: the relative differences at lag 20 for weight scales 0.25 … 4."""
-    got = _array(answer, (len(CH6_SCALES),), "the 5 relative differences at lag 20",
-                 "one per weight scale 0.25, 0.5, 1, 2, 4")
-    ref = np.array([_ch6_gap(s)[CH6_LAG] for s in CH6_SCALES])
-    if _close(got, ref, 1e-4):
-        return ""
-    if _close(got[::-1], ref, 1e-4):
-        raise _Wrong("your values are in reverse order: weight scales 0.25, 0.5, 1, 2, 4.")
-    if _close(got, 100 * ref, 1e-4):
-        raise _Wrong("your values are percentages; give fractions (0.05, not 5).")
-    if _close(got, [_ch6_gap(s)[CH6_LAG - 1] for s in CH6_SCALES], 1e-4):
-        raise _Wrong("these are the values at lag 19: take index 20 of rel_diff.")
-    if np.any(got < 0):
-        raise _Wrong("a relative difference ‖P_full − P_cell‖/‖P_full‖ is never negative.")
-    wrong = [s for s, g, r in zip(CH6_SCALES, got, ref) if not math.isclose(g, r, rel_tol=1e-4)]
-    one = len(wrong) == 1
-    raise _Wrong(f"your {'value' if one else 'values'} for the weight "
-                 f"{'scale' if one else 'scales'} {_listing(_fmt(s) for s in wrong)} "
-                 f"{'differs' if one else 'differ'}; use random_lstm_trace(n=8, T=21, "
-                 "forget_bias=1.0, weight_scale=…, seed=0) as the exercise says.")
+    """Exercise ch6-ex-4: a function ``backward_step(params, trace, t, dh, dc)`` returning
+    (∂L/∂h_{t-1}, ∂L/∂c_{t-1}) from ∂L/∂h_t and ∂L/∂c_t (the part through c_{t+1})."""
+    sig = "backward_step(params, trace, t, dh, dc)"
+    fn = _function(answer, sig, tuple)
+    for params, trace, t, dh, dc in _ch6_networks():
+        n = params.n
+        result = _call(fn, sig, params, trace, t, dh.copy(), dc.copy())
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise _Wrong(f"your function `{sig}` should return a pair (∂L/∂h_{{t−1}}, "
+                         f"∂L/∂c_{{t−1}}); it returned {_a(result)}"
+                         + (f" of length {len(result)}." if isinstance(result, (tuple, list))
+                            else "."))
+        at = f"(n = {n}, m = {params.m}, t = {t})"
+        got_h = _as_matrix(result[0], (n,), f"the returned ∂L/∂h_{{t−1}} {at}")
+        got_c = _as_matrix(result[1], (n,), f"the returned ∂L/∂c_{{t−1}} {at}")
+        ref_h, ref_c = _ch6_step_reference(params, trace, t, dh, dc)
+        ok_h, ok_c = _close(got_h, ref_h, 1e-6, 1e-12), _close(got_c, ref_c, 1e-6, 1e-12)
+        if ok_h and ok_c:
+            continue
+        if _close(got_h, ref_c, 1e-6, 1e-12) and _close(got_c, ref_h, 1e-6, 1e-12):
+            raise _Wrong("your two gradients are swapped: return (∂L/∂h_{t−1}, ∂L/∂c_{t−1}).")
+        for mistake, message in CH6_MISTAKES.items():
+            h, c = _ch6_step_mistaken(params, trace, t, dh, dc, mistake)
+            if _close(got_h, h, 1e-6, 1e-12) and _close(got_c, c, 1e-6, 1e-12):
+                raise _Wrong(message)
+        if _close(got_h, -ref_h, 1e-6, 1e-12) or _close(got_c, -ref_c, 1e-6, 1e-12):
+            raise _Wrong("a gradient has the wrong sign.")
+        which = ("∂L/∂c_{t−1} differs" if ok_h else "∂L/∂h_{t−1} differs" if ok_c
+                 else "two gradients differ")
+        raise _Wrong(f"your {which} on the "
+                     f"checker's LSTM {at}. Go through step t backwards: ∂L/∂c_t in full "
+                     "(with the path through h_t), then ∂L/∂z_g for g = f, i, c, o, then "
+                     "Σ_g U_gᵀ ∂L/∂z_g and f_t ⊙ ∂L/∂c_t.")
+    return "Checked at the first, a middle and the last step of three LSTMs with n ≠ m."
 
 
 # --------------------------------------------------------------------------- chapter 7
@@ -933,43 +994,98 @@ def check_ch7_ex3(answer):
                  "at the two lags just before and just after the cue enters.")
 
 
-CH7_BIASES = (0.0, 1.0, 3.0)
+def _ch7_networks():
+    """Two small LSTMs (n ≠ m) with weights large enough for the output-gate paths to count,
+    and the number K of lags the function is asked for (K = T − 2, so lag K + 1 exists)."""
+    out = []
+    for seed, (n, m, T) in enumerate([(3, 2, 12), (4, 1, 10)]):
+        rng = np.random.default_rng(70 + seed)
+        params = lstm.init(n, m, rng=rng, forget_bias=1.0, weight_scale=2.0)
+        out.append((params, lstm.forward(params, rng.standard_normal((T, m))), T - 2))
+    return out
 
 
-@functools.lru_cache(maxsize=None)
-def _ch7_curves(forget_bias: float):
-    return survival.last_step_contributions(n=16, T=200, forget_bias=forget_bias,
-                                            weight_scale=1.0, seed=0)
+def _ch7_mistaken(params, trace, K: int) -> dict:
+    """The norms for lags 1 … K as the usual mistakes compute them (the checker's way to
+    recognise them), each an array of K values."""
+    n, T = params.n, trace.T
+    s = trace.o * (1 - trace.tanh_c ** 2)                # s_j = o_j ⊙ tanh'(c_j)
+    right = left = np.eye(2 * n)
+    reversed_, no_s, whole = [], [], []
+    for k in range(1, K + 1):
+        j = T - 1 - k
+        S = lstm.state_jacobian(params, trace, j + 1)
+        right, left = right @ S, S @ left                 # S_{T-1} ⋯ S_{j+1}, and reversed
+        reversed_.append(np.linalg.norm(left[n:, :n] * s[j] + left[n:, n:], 2))
+        no_s.append(np.linalg.norm(right[n:, n:], 2))
+        whole.append(np.linalg.norm(right, 2))
+    full = gradients.gradient_norm_vs_lag(params, trace, path="full")
+    lags = slice(1, K + 1)
+    return {
+        "order": np.array(reversed_),
+        "cell": gradients.gradient_norm_vs_lag(params, trace, path="cell")[lags],
+        "forget": survival.forget_path_norms(trace)[0][lags],
+        "no_s": np.array(no_s),
+        "whole": np.array(whole),
+        "fro": gradients.gradient_norm_vs_lag(params, trace, norm="fro")[lags],
+        "lag0": full[:K],
+        "lag2": full[2:K + 2],
+    }
 
 
-def _ch7_ratio(forget_bias: float, curve: int = 2, lag: int = 100) -> float:
-    norms = _ch7_curves(forget_bias)[curve].norms
-    return float(norms[lag] / norms[0])
+CH7_MISTAKES = {
+    "order": "your products are in the wrong order. ∂(h, c)_{T−1}/∂(h, c)_j = S_{T−1} S_{T−2} "
+             "⋯ S_{j+1}: the latest step stands on the left, so each earlier S_{j+1} "
+             "multiplies the running product from the right.",
+    "cell": "these are the norms of the source's product Π (A_t + B_t + C_t + D_t), which "
+            "drops the paths through the output gates; multiply the 2n × 2n state Jacobians "
+            "S_t instead.",
+    "forget": "these are the norms of the forget path Π diag(f_t): you multiplied only the "
+              "cc blocks of the S_t. Multiply the whole 2n × 2n matrices and take the c-rows "
+              "at the end.",
+    "no_s": "the final diag(s_j) term is missing: c_j also moves h_j = o_j ⊙ tanh(c_j), so "
+            "∂c_{T−1}/∂c_j = [P]_ch diag(s_j) + [P]_cc with s_j = o_j ⊙ tanh'(c_j), not "
+            "[P]_cc alone.",
+    "whole": "this is the norm of the whole 2n × 2n product; the exercise asks for "
+             "∂c_{T−1}/∂c_j = [P]_ch diag(s_j) + [P]_cc, built from its c-rows.",
+    "fro": "these are Frobenius norms; the curves of the book use the spectral norm, "
+           "np.linalg.norm(M, 2).",
+    "lag0": "your lags are one too small: entry 0 should be lag k = 1, ∂c_{T−1}/∂c_{T−2}, "
+            "one step Jacobian (yours starts at lag 0, the identity).",
+    "lag2": "your lags are one too large: lag k multiplies k step Jacobians, S_{T−1} ⋯ "
+            "S_{T−k}, and entry 0 is lag 1, ∂c_{T−1}/∂c_{T−2}.",
+}
 
 
 @_checker("ch7-ex-4")
 def check_ch7_ex4(answer):
-    """Exercise ch7-ex-4: the LSTM's ratio (lag 100 / lag 0) for forget biases 0, 1, 3."""
-    got = _array(answer, (3,), "the 3 ratios (lag 100 / lag 0)", "forget biases 0, 1, 3")
-    ref = np.array([_ch7_ratio(b) for b in CH7_BIASES])
-    if _log_close(got, ref, 0.01):
-        return ""
-    if _log_close(got, 1 / ref, 0.01):
-        raise _Wrong("your ratios are inverted: contribution at lag 100 divided by the one at "
-                     "lag 0.")
-    if _log_close(got[::-1], ref, 0.01):
-        raise _Wrong("your ratios are in reverse order: forget biases 0, 1, 3.")
-    for curve, name in ((0, "sigmoid RNN"), (1, "tanh RNN")):
-        if _log_close(got, [_ch7_ratio(b, curve) for b in CH7_BIASES], 0.01):
-            raise _Wrong(f"these are the {name}'s ratios; last_step_contributions returns "
-                         "[sigmoid RNN, tanh RNN, LSTM]: take the LSTM's curve.")
-    for lag in (99, 101):
-        if _log_close(got, [_ch7_ratio(b, 2, lag) for b in CH7_BIASES], 0.01):
-            raise _Wrong(f"these are the ratios at lag {lag}: take index 100 of the norms.")
-    if np.any(got <= 0):
-        raise _Wrong("a ratio of two norms is positive.")
-    raise _Wrong("your ratios differ; use last_step_contributions(n=16, T=200, forget_bias=…, "
-                 "weight_scale=1.0, seed=0).")
+    """Exercise ch7-ex-4: a function ``lag_norms(params, trace, K)`` returning
+    ‖∂c_{T-1}/∂c_{T-1-k}‖₂ for k = 1 … K from products of the (h, c) step Jacobians."""
+    sig = "lag_norms(params, trace, K)"
+    fn = _function(answer, sig, np.ndarray)
+    for params, trace, K in _ch7_networks():
+        at = f"(n = {params.n}, T = {trace.T}, K = {K})"
+        result = _call(fn, sig, params, trace, K)
+        ref = gradients.gradient_norm_vs_lag(params, trace, path="full")
+        try:
+            size = np.asarray(result, dtype=float).shape
+        except (TypeError, ValueError):
+            size = None
+        if size == (K + 1,) and _close(result, ref[:K + 1], 1e-6):
+            raise _Wrong(f"you returned lags 0 … K ({K + 1} values); the exercise asks for "
+                         "lags 1 … K (lag 0 is the identity).")
+        got = _as_matrix(result, (K,), f"the returned norms {at}")
+        if _close(got, ref[1:K + 1], 1e-6):
+            continue
+        for mistake, values in _ch7_mistaken(params, trace, K).items():
+            if _close(got, values, 1e-6):
+                raise _Wrong(CH7_MISTAKES[mistake])
+        wrong = [k for k in range(1, K + 1)
+                 if not math.isclose(got[k - 1], ref[k], rel_tol=1e-6)]
+        raise _Wrong(f"your norms differ on the checker's LSTM {at}, first at lag {wrong[0]}. "
+                     "Multiply P = S_{T−1} ⋯ S_{j+1} (lstm.state_jacobian), then take the "
+                     "spectral norm of [P]_ch diag(s_j) + [P]_cc.")
+    return "Checked on two LSTMs with n ≠ m, against gradients.gradient_norm_vs_lag."
 
 
 # --------------------------------------------------------------------------- chapter 8
@@ -1074,38 +1190,93 @@ def check_ch8_ex3(answer):
     return ""
 
 
-CH8_GRID = tuple(np.arange(0.0, 3.01, 0.25))
-CH8_LAG = 300
+def _ch8_clip_cases():
+    """(gradient arrays, threshold, what the case is) for the clipping exercise: shapes of an
+    LSTM's weights and biases (n = 3, m = 2); global norm above θ, below θ, and zero."""
+    rng = np.random.default_rng(80)
+    shapes = [(3, 5)] * 4 + [(3,)] * 4
+    large = [rng.standard_normal(s) * scale for s, scale in zip(shapes, (4, 0.2, 1, 0.1) * 2)]
+    small = [0.01 * g for g in large]
+    zero = [np.zeros(s) for s in shapes]
+    return [(large, 1.0, "whose global norm is above θ"),
+            (small, 1.0, "whose global norm is below θ"),
+            (zero, 1.0, "that is all zeros")]
 
 
-@functools.lru_cache(maxsize=None)
-def _ch8_medians() -> np.ndarray:
-    sw = survival.forget_bias_sweep(np.array(CH8_GRID), lags=(CH8_LAG,), n=16, weight_scale=1.0,
-                                    seeds=range(5))
-    return np.median(sw.norms[:, :, 0], axis=1)
+def _global_norm(grads) -> float:
+    return float(np.linalg.norm(np.concatenate([np.ravel(g) for g in grads])))
+
+
+def _ch8_clip_reference(grads, threshold: float) -> list:
+    """rnngrad.train's clipping: exploding.clip_by_norm of all arrays as one vector, split
+    back into the arrays' shapes."""
+    flat = exploding.clip_by_norm(np.concatenate([np.ravel(g) for g in grads]), threshold)
+    ends = np.cumsum([np.size(g) for g in grads])
+    return [part.reshape(np.shape(g)) for part, g in zip(np.split(flat, ends[:-1]), grads)]
+
+
+def _same_arrays(a, b, rtol: float = 1e-9) -> bool:
+    return all(_close(x, y, rtol, 1e-300) for x, y in zip(a, b))
 
 
 @_checker("ch8-ex-4")
 def check_ch8_ex4(answer):
-    """Exercise ch8-ex-4: the smallest forget bias of the grid with median norm > 1e-8 at lag 300."""
-    b = _number(answer, "the forget bias (a number)")
-    medians = _ch8_medians()
-    ref = float(CH8_GRID[int(np.argmax(medians > CH8_EPS))])
-    if abs(b - ref) < 1e-9:
-        return ""
-    estimate = -math.log(math.expm1(-math.log(CH8_EPS) / CH8_LAG))
-    if abs(b - estimate) < 0.06:
-        raise _Wrong("that is the constant-gate estimate of exercise 1; the exercise asks "
-                     "what the measured networks need.")
-    idx = [i for i, s in enumerate(CH8_GRID) if abs(b - s) < 1e-9]
-    if not idx:
-        raise _Wrong(f"your b_f = {_fmt(b)} is not a point of the grid 0, 0.25, …, 3.")
-    median = float(medians[idx[0]])
-    if median <= CH8_EPS:
-        raise _Wrong(f"at b_f = {_fmt(b)} the median gradient norm at lag 300 is {median:.0e}, "
-                     "not above 1e-8.")
-    raise _Wrong(f"at b_f = {_fmt(b)} the median norm at lag 300 is above 1e-8, but a smaller "
-                 "bias of the grid already gets there: the exercise asks for the smallest.")
+    """Exercise ch8-ex-4: a function ``clip(grads, threshold)`` that clips a list of gradient
+    arrays by their global norm, as rnngrad.train does, and returns new arrays."""
+    sig = "clip(grads, threshold)"
+    fn = _function(answer, sig, list)
+    for grads, theta, case in _ch8_clip_cases():
+        given = [g.copy() for g in grads]
+        result = _call(fn, sig, given, theta)
+        changed = not _same_arrays(given, grads, 0.0)
+        if result is None:
+            raise _Wrong(f"your function `{sig}` returned None"
+                         + ("; it changed the arrays it was given instead. " if changed else ". ")
+                         + "Return a new list of clipped arrays.")
+        if changed:
+            raise _Wrong("your function changed the arrays it was given (in place, as g *= … "
+                         "does); return new arrays and leave the caller's gradient as it was: "
+                         "chapter 8 compares the raw gradient with the clipped one.")
+        if isinstance(result, np.ndarray) or not isinstance(result, (list, tuple)):
+            raise _Wrong(f"your function should return a list of arrays, one per array it was "
+                         f"given; it returned {_a(result)}.")
+        if len(result) != len(grads):
+            raise _Wrong(f"your function returned {_count(len(result), 'array')} for "
+                         f"{_count(len(grads), 'array')}: return one clipped array per "
+                         "gradient array.")
+        try:
+            values = [np.asarray(r, dtype=float) for r in result]
+        except (TypeError, ValueError):
+            values = []
+        if any(not np.isfinite(v).all() for v in values):
+            hint = (" Its norm is 0, and dividing by it gives NaN; rescale only when ‖g‖ > θ."
+                    if _global_norm(grads) == 0 else " Look for a division by zero.")
+            raise _Wrong(f"your function returned NaN or inf for a gradient {case}.{hint}")
+        got = [_as_matrix(r, np.shape(g), f"each returned array, for a gradient {case},")
+               for r, g in zip(result, grads)]
+        ref = _ch8_clip_reference(grads, theta)
+        if _same_arrays(got, ref):
+            continue
+        norm = _global_norm(grads)
+        if norm > theta:
+            per_array = [exploding.clip_by_norm(g, theta) for g in grads]
+            if _same_arrays(got, per_array):
+                raise _Wrong("you clipped each array on its own. Clipping by the global norm "
+                             "uses one norm for all arrays together, ‖g‖ = √(Σ_a ‖g_a‖²), and "
+                             "one factor θ/‖g‖ for all of them, which keeps the direction of "
+                             "the whole gradient.")
+            if _same_arrays(got, [g * (norm / theta) for g in grads]):
+                raise _Wrong("you scaled by ‖g‖/θ, which lengthens the gradient; the factor is "
+                             "θ/‖g‖, so that the clipped gradient has length θ.")
+            if _same_arrays(got, grads):
+                raise _Wrong(f"your function left a gradient {case} unchanged; it should "
+                             "rescale it to length θ.")
+        elif 0 < norm and math.isclose(_global_norm(got), theta, rel_tol=1e-6):
+            raise _Wrong("you rescaled a gradient shorter than θ to length θ: clipping only "
+                         "shortens; leave g as it is when ‖g‖ ≤ θ.")
+        raise _Wrong(f"your clipped arrays differ from rnngrad.train's clipping for a gradient "
+                     f"{case} (θ = {_fmt(theta)}).")
+    return "Checked on gradients above, below θ and zero, as rnngrad.train clips them."
 
 
 # --------------------------------------------------------------------------- the GRU chapter
