@@ -75,7 +75,8 @@ def median_rnn_lag_curve(*, seeds=range(8), n: int = 16, T: int = 60, scale: flo
                             input_scale=input_scale, recurrent=recurrent) for seed in seeds]
     norms = np.median([c.norms for c in curves], axis=0)
     if label is None:
-        label = f"{recurrent} $W_\\mathrm{{rec}}$, median of {len(seeds)}"
+        kind = "Gaussian" if recurrent == "gaussian" else recurrent
+        label = f"{kind} $W_\\mathrm{{rec}}$, median of {len(seeds)}"
     return LagCurve(curves[0].lags, norms, curves[0].bound, label)
 
 
