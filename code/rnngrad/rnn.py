@@ -100,7 +100,7 @@ def init(n: int, m: int, *, rng: np.random.Generator, scale: float = 1.0,
     W_in ~ N(0, input_scale² / m); b = 0. G is drawn for every choice, so one generator state
     gives the same W_in whichever ``recurrent`` is chosen.
 
-    Used in :ref:`ch2-forward` (chapter 2); the orthogonal and identity choices derived in
+    Used in :ref:`ch2-forward` (chapter 2). The orthogonal and identity choices: derived in
     :ref:`ch4-init` (chapter 4).
     """
     n = as_positive_int(n, "n")
