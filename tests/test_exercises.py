@@ -309,6 +309,33 @@ def test_ch4_ex4(capsys):
     rejects(capsys, "ch4-ex-4", [[0.1, 1], [10]], "flat list")
 
 
+def test_ch4_ex5(capsys):
+    net = rnn.init(16, 1, rng=np.random.default_rng(0), scale=4.0, activation="sigmoid",
+                   recurrent="orthogonal")
+    half = np.full(16, 0.5)
+    b = -net.W_rec @ half
+    out = accepts(capsys, "ch4-ex-5", b)
+    assert "orthogonal" in out
+    accepts(capsys, "ch4-ex-5", list(b))
+    # the solution's claim: at c = ½·1 and zero input the step Jacobian is W_rec / 4
+    centred = rnn.RNNParams(net.W_rec, net.W_in, b, "sigmoid")
+    tr = rnn.forward(centred, np.zeros((2, 1)), c0=half)
+    np.testing.assert_allclose(tr.c[-1], half, atol=1e-12)
+    np.testing.assert_allclose(rnn.step_jacobian(centred, tr, 1), net.W_rec / 4, atol=1e-12)
+    rejects(capsys, "ch4-ex-5", -b, "sign is flipped")
+    rejects(capsys, "ch4-ex-5", 2 * b, "at c = 1")
+    rejects(capsys, "ch4-ex-5", -net.W_rec.T @ half, "columns of W_rec", "transposed")
+    rejects(capsys, "ch4-ex-5", np.zeros(16), "your bias is 0", "rnn.init")
+    rejects(capsys, "ch4-ex-5", np.full(16, -2.0), "same for every unit", "mixes")
+    rejects(capsys, "ch4-ex-5", b + 0.1 * np.arange(16), "pre-activations", "not 0")
+    rejects(capsys, "ch4-ex-5", b[:15], "shape (16,)")
+    rejects(capsys, "ch4-ex-5", centred, "bias alone")
+    rejects(capsys, "ch4-ex-5", "b", "text")
+    bad = b.copy()
+    bad[3] = np.nan
+    rejects(capsys, "ch4-ex-5", bad, "not finite")
+
+
 # --------------------------------------------------------------------------- chapter 5
 
 

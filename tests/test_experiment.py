@@ -7,6 +7,7 @@ sweep end to end.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -62,14 +63,17 @@ def test_committed_curves_and_notes(committed):
     assert store.get("first_bit", "lstm_bf3", 9999, 0) is None
     notes = MD.read_text()
     assert "python -m rnngrad.experiment" in notes and "Made on" in notes
-    assert f"({len(committed)} runs," in notes and "Cost of one training step" in notes
+    # the sweep's runs and the runs added later add up to the committed rows
+    made = [int(m) for m in re.findall(r"^Wall time [^(]*\((\d+) runs,", notes, re.M)]
+    assert made and sum(made) == len(committed) and "Cost of one training step" in notes
     assert notes.count(experiment.NOTES_MARKER) == 1     # the hand-written part is there
 
 
-def test_a_committed_run_is_reproduced(committed):
-    row = next(r for r in committed if r["task"] == "first_bit" and r["model"] == "rnn_tanh"
+@pytest.mark.parametrize("model", ["rnn_tanh", "rnn_tanh_orth"])
+def test_a_committed_run_is_reproduced(committed, model):
+    row = next(r for r in committed if r["task"] == "first_bit" and r["model"] == model
                and r["lag"] == 5 and r["seed"] == 0)
-    got, _ = experiment.run_job(experiment.Job("first_bit", "rnn_tanh", 5, 0), experiment.SweepConfig())
+    got, _ = experiment.run_job(experiment.Job("first_bit", model, 5, 0), experiment.SweepConfig())
     assert got["steps"] == row["steps"]
     assert got["final_accuracy"] == row["final_accuracy"]
     assert got["solved"] == row["solved"]
@@ -192,6 +196,55 @@ def test_command_line_quick(tmp_path, capsys):
     assert len(rows) == 3 * len(train.MODELS)
     assert "--quick" in out.with_suffix(".md").read_text()
     assert "done in" in capsys.readouterr().err
+
+
+def test_command_line_adds_one_model_to_stored_results(tmp_path, capsys):
+    """--models M --add runs only M and merges it: the other rows stay byte for byte, the
+    curves stay as stored, the notes keep the first command and name the second."""
+    out = tmp_path / "r.csv"
+    base = ["--quick", "--steps", "10", "--processes", "1", "--out", str(out)]
+    assert experiment.main(base + ["--models", "lstm_bf3", "rnn_tanh"]) == 0
+    before = out.read_text().splitlines()
+    with np.load(out.with_suffix(".npz")) as data:
+        stored = {k: data[k] for k in data.files}
+    assert experiment.main(base + ["--models", "rnn_tanh_orth", "--add"]) == 0
+    rows = experiment.read_results(out)
+    assert [r["model"] for r in rows if r["task"] == "adding"] == ["rnn_tanh", "rnn_tanh_orth",
+                                                                   "lstm_bf3"]
+    assert len(rows) == 9
+    after = out.read_text().splitlines()
+    assert set(before) <= set(after) and len(after) == len(before) + 3
+    with np.load(out.with_suffix(".npz")) as data:
+        keys = list(data["key"])
+        assert keys == [f"{r['task']}/{r['model']}/{r['lag']}/{r['seed']}" for r in rows]
+        for i, key in enumerate(stored["key"]):
+            j = keys.index(key)
+            np.testing.assert_array_equal(data["loss"][j], stored["loss"][i])
+            np.testing.assert_array_equal(data["state_grad"][j], stored["state_grad"][i])
+    notes = out.with_suffix(".md").read_text()
+    assert notes.count("python -m rnngrad.experiment") == 2 and "Runs added on" in notes
+    assert "(6 runs, " in notes and "(3 runs, " in notes
+    assert "models = ('rnn_tanh', 'rnn_tanh_orth', 'lstm_bf3')" in notes
+    # adding the same model again replaces its runs instead of doubling them
+    assert experiment.main(base + ["--models", "rnn_tanh_orth", "--add"]) == 0
+    assert len(experiment.read_results(out)) == 9
+    capsys.readouterr()
+
+
+def test_merge_results_needs_the_stored_notes(tmp_path):
+    config = experiment.SweepConfig(lags={"first_bit": (3,)}, models=("rnn_tanh",), seeds=(0,),
+                                    steps=5, hidden=2)
+    rows, curves, _ = experiment.run_sweep(config, processes=1, progress=None)
+    csv_path, _, md_path = experiment.write_results(rows, curves, tmp_path / "r.csv",
+                                                    command="c", config=config)
+    with pytest.raises(ValueError, match="one entry per run"):
+        experiment.merge_results(rows, [], csv_path)
+    md_path.write_text("notes written by hand\n")
+    with pytest.raises(ValueError, match="notes"):
+        experiment.merge_results(rows, curves, csv_path)
+    md_path.unlink()
+    with pytest.raises(ValueError, match="no notes"):
+        experiment.merge_results(rows, curves, csv_path)
 
 
 def test_gradient_horizon():

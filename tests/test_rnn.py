@@ -198,6 +198,55 @@ def test_init_uses_the_given_generator_only():
     assert a.activation == "tanh"
 
 
+@pytest.mark.parametrize("n,m", [(1, 1), (2, 5), (7, 3)])
+@pytest.mark.parametrize("g", [0.5, 1.0, 4.0])
+def test_init_orthogonal_has_all_singular_values_equal_to_g(n, m, g):
+    p = rnn.init(n, m, rng=np.random.default_rng(3 * n + m), scale=g, recurrent="orthogonal")
+    np.testing.assert_allclose(np.linalg.svd(p.W_rec, compute_uv=False), np.full(n, g),
+                               rtol=1e-12)
+    np.testing.assert_allclose(p.W_rec @ p.W_rec.T, g * g * np.eye(n), atol=1e-12 * g * g)
+    np.testing.assert_allclose(p.W_rec.T @ p.W_rec, g * g * np.eye(n), atol=1e-12 * g * g)
+    assert p.W_in.shape == (n, m) and not p.b.any()
+
+
+def test_init_orthogonal_is_the_q_of_the_gaussian_draw_with_positive_r_diagonal():
+    """W_rec / g = Q with G = Q R, R upper triangular with a positive diagonal (the uniform
+    orthogonal matrix), where G is the Gaussian matrix the default draws from the same state."""
+    n, g = 6, 2.0
+    G = np.random.default_rng(11).standard_normal((n, n))
+    Q = rnn.init(n, 2, rng=np.random.default_rng(11), scale=g, recurrent="orthogonal").W_rec / g
+    R = Q.T @ G
+    np.testing.assert_allclose(np.tril(R, -1), 0.0, atol=1e-12)
+    assert np.all(np.diag(R) > 0)
+
+
+@pytest.mark.parametrize("g", [0.0, 1.0, 4.0])
+def test_init_identity_is_g_times_the_identity(g):
+    p = rnn.init(5, 2, rng=np.random.default_rng(0), scale=g, recurrent="identity",
+                 activation="tanh")
+    np.testing.assert_array_equal(p.W_rec, g * np.eye(5))
+    assert np.isclose(spectral(p.W_rec), g, rtol=1e-12, atol=0.0)
+
+
+def test_init_recurrent_choices_share_w_in_and_are_seeded():
+    kinds = {k: rnn.init(4, 3, rng=np.random.default_rng(7), recurrent=k) for k in rnn.RECURRENT_INITS}
+    for k in rnn.RECURRENT_INITS:
+        np.testing.assert_array_equal(kinds[k].W_in, kinds["gaussian"].W_in)
+        again = rnn.init(4, 3, rng=np.random.default_rng(7), recurrent=k)
+        np.testing.assert_array_equal(again.W_rec, kinds[k].W_rec)
+    np.testing.assert_array_equal(kinds["gaussian"].W_rec,
+                                  rnn.init(4, 3, rng=np.random.default_rng(7)).W_rec)
+    other = rnn.init(4, 3, rng=np.random.default_rng(8), recurrent="orthogonal")
+    assert not np.array_equal(other.W_rec, kinds["orthogonal"].W_rec)
+    assert not np.allclose(kinds["orthogonal"].W_rec, kinds["gaussian"].W_rec)
+
+
+@pytest.mark.parametrize("bad", ["unitary", "Orthogonal", None, 1])
+def test_init_rejects_unknown_recurrent(bad):
+    with pytest.raises(ValueError, match=r"^recurrent must be one of"):
+        rnn.init(3, 1, rng=np.random.default_rng(0), recurrent=bad)
+
+
 # --------------------------------------------------------------------------- activations
 
 

@@ -10,7 +10,8 @@ from reference import FD_RTOL, fd_jacobian, rel_err
 
 from rnngrad import exploding, gru, lstm, rnn, tasks, train
 
-MODEL_NAMES = ("rnn_sigmoid", "rnn_tanh", "lstm_bf0", "lstm_bf1", "lstm_bf3", "gru_bz2")
+MODEL_NAMES = ("rnn_sigmoid", "rnn_tanh", "rnn_tanh_orth", "lstm_bf0", "lstm_bf1", "lstm_bf3",
+               "gru_bz2")
 
 
 def small_problem(task, name, *, n=3, lag=6, B=4, seed=0, perturb=True):
@@ -41,9 +42,33 @@ def test_model_spec_names():
     for name in MODEL_NAMES:
         assert train.model_spec(name).name == name
     assert train.MODELS == MODEL_NAMES
-    for bad in ("gru", "gru_bz", "gru_bfx", "gru_bz1e999", "lstm_bf", "lstm_bfx", "rnn_relu", 3):
+    for bad in ("gru", "gru_bz", "gru_bfx", "gru_bz1e999", "lstm_bf", "lstm_bfx", "rnn_relu", 3,
+                "rnn_tanh_orthogonal", "rnn_orth", "rnn_tanh_id_orth"):
         with pytest.raises(ValueError, match="model"):
             train.model_spec(bad)
+
+
+def test_model_spec_recurrent_init():
+    spec = train.model_spec("rnn_tanh_orth")
+    assert spec == train.ModelSpec("rnn", "tanh", rnn_scale=1.0, recurrent="orthogonal")
+    assert spec.label == "orthogonal tanh RNN"
+    assert train.model_spec("rnn_sigmoid_id") == train.ModelSpec("rnn", "sigmoid", rnn_scale=4.0,
+                                                                 recurrent="identity")
+    assert train.model_spec("rnn_tanh").recurrent == "gaussian"
+    with pytest.raises(ValueError, match="recurrent"):
+        train.ModelSpec("rnn", "tanh", recurrent="unitary")
+
+
+def test_orthogonal_model_shares_everything_but_w_rec_with_the_gaussian_one():
+    """Same seed: W_in and the readout of rnn_tanh_orth are those of rnn_tanh; its W_rec has
+    every singular value equal to ‖W_rec‖₂ = 1."""
+    a = train.init_model("rnn_tanh", 5, 2, rng=np.random.default_rng(4))
+    b = train.init_model("rnn_tanh_orth", 5, 2, rng=np.random.default_rng(4))
+    np.testing.assert_array_equal(a.core.W_in, b.core.W_in)
+    np.testing.assert_array_equal(a.readout.w, b.readout.w)
+    np.testing.assert_allclose(np.linalg.svd(b.core.W_rec, compute_uv=False), 1.0, rtol=1e-12)
+    assert np.isclose(np.linalg.norm(a.core.W_rec, 2), 1.0)
+    assert np.linalg.svd(a.core.W_rec, compute_uv=False).min() < 0.5
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

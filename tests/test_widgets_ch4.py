@@ -77,3 +77,35 @@ def test_lag_explorer_responds_to_every_control():
 def test_lag_curve_bad_input(kw):
     with pytest.raises(ValueError):
         lag_curves.rnn_lag_curve(**kw)
+
+
+@pytest.mark.parametrize("recurrent", ["gaussian", "orthogonal", "identity"])
+def test_lag_curve_recurrent_init_keeps_inputs_and_bound(recurrent):
+    base = lag_curves.rnn_lag_curve(n=8, T=30, scale=1.0, activation="tanh", seed=2)
+    curve = lag_curves.rnn_lag_curve(n=8, T=30, scale=1.0, activation="tanh", seed=2,
+                                     recurrent=recurrent)
+    np.testing.assert_array_equal(curve.bound, base.bound)
+    assert curve.norms[0] == pytest.approx(1.0)
+    assert np.all(curve.norms <= curve.bound * (1 + 1e-9))
+    assert (recurrent in curve.label) == (recurrent != "gaussian")
+
+
+def test_identity_lag_curve_at_zero_input_keeps_the_norm():
+    """With W_in ≈ 0 the states stay at 0, tanh' = 1 and the identity loses nothing."""
+    curve = lag_curves.rnn_lag_curve(n=4, T=40, scale=1.0, activation="tanh", seed=0,
+                                     input_scale=0.0, recurrent="identity")
+    np.testing.assert_allclose(curve.norms, 1.0, rtol=1e-12)
+
+
+def test_median_lag_curve_is_the_median_over_seeds():
+    kw = dict(n=6, T=20, scale=1.0, activation="tanh", recurrent="orthogonal")
+    med = lag_curves.median_rnn_lag_curve(seeds=(0, 1, 2), **kw)
+    each = [lag_curves.rnn_lag_curve(seed=s, **kw).norms for s in (0, 1, 2)]
+    np.testing.assert_array_equal(med.norms, np.median(each, axis=0))
+    np.testing.assert_array_equal(med.lags, np.arange(20))
+    assert "orthogonal" in med.label and "3" in med.label
+    assert lag_curves.median_rnn_lag_curve(seeds=(0,), label="x", **kw).label == "x"
+    with pytest.raises(ValueError, match="seeds"):
+        lag_curves.median_rnn_lag_curve(seeds=(), **kw)
+    with pytest.raises(ValueError, match="recurrent"):
+        lag_curves.median_rnn_lag_curve(seeds=(0,), n=3, recurrent="unitary")

@@ -696,6 +696,51 @@ def check_ch4_ex4(answer):
     return ""
 
 
+#: The network of exercise ch4-ex-5: a sigmoid RNN with orthogonal W_rec, ‖W_rec‖₂ = 4 = 1/γ.
+CH4_EX5_NETWORK = dict(n=16, m=1, seed=0, scale=4.0)
+
+
+def _ch4_ex5_network() -> rnn.RNNParams:
+    k = CH4_EX5_NETWORK
+    return rnn.init(k["n"], k["m"], rng=np.random.default_rng(k["seed"]), scale=k["scale"],
+                    activation="sigmoid", recurrent="orthogonal")
+
+
+@_checker("ch4-ex-5")
+def check_ch4_ex5(answer):
+    """Exercise ch4-ex-5: the bias b (n,) for which c = ½·1 is a fixed point of the orthogonal
+    sigmoid RNN at zero input, with z = 0 there (σ' = 1/4, the step Jacobian W_rec / 4)."""
+    net = _ch4_ex5_network()
+    n = net.n
+    what = f"the bias b (an array of {n} numbers)"
+    if isinstance(answer, rnn.RNNParams):
+        raise _Wrong(f"give the bias alone (the b of your rnn.RNNParams): {what}.")
+    b = _array(answer, (n,), what)
+    half = np.full(n, 0.5)
+    z = net.W_rec @ half + b                          # the pre-activation at c = ½·1, x = 0
+    if np.abs(z).max() <= 1e-9 * max(1.0, np.abs(b).max()):
+        return ("At zero input c = ½·1 is a fixed point with z = 0, where σ' = 1/4: the step "
+                "Jacobian there is W_rec / 4, orthogonal, with every singular value 1.")
+    if _close(b, net.W_rec @ half, atol=1e-9):
+        raise _Wrong("the sign is flipped: z = W_rec c + b must vanish at c = ½·1, so b has to "
+                     "cancel W_rec c, not add to it.")
+    if _close(b, -net.W_rec @ np.ones(n), atol=1e-9):
+        raise _Wrong("your bias makes z = 0 at c = 1 (all ones), not at c = ½·1; where does "
+                     "the sigmoid's output sit when z = 0?")
+    if _close(b, -net.W_rec.T @ half, atol=1e-9):
+        raise _Wrong("your bias uses the columns of W_rec: unit i's pre-activation is "
+                     "z_i = Σ_j W_rec[i, j] c_j + b_i, a sum along row i. Is it transposed?")
+    if not b.any():
+        raise _Wrong("your bias is 0: that is the network as rnn.init draws it, whose states "
+                     "sit away from z = 0 (the point of the exercise).")
+    if np.allclose(b, b[0]):
+        raise _Wrong("your bias is the same for every unit, but W_rec mixes the units: at "
+                     "c = ½·1 unit i receives half the sum of row i of W_rec, and the rows "
+                     "sum to different numbers.")
+    raise _Wrong(f"at c = ½·1 and zero input your bias gives pre-activations z = W_rec c + b "
+                 f"up to |z_i| = {_fmt(np.abs(z).max())}, not 0.")
+
+
 # --------------------------------------------------------------------------- chapter 5
 
 CH5_SIZES = ((1, 1), (3, 2), (5, 7), (16, 8), (128, 64))

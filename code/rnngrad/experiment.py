@@ -16,6 +16,13 @@ writes three files next to each other:
   :data:`NOTES_MARKER`, notes written by hand (how the grid was planned, what changed between
   sweeps), which a new sweep keeps.
 
+``--models`` runs only the named models; with ``--add`` their runs are merged into the files
+already at ``--out`` (the other models' rows and curves are kept as they are, the notes keep
+the earlier commands and wall times), so one model can join the sweep without re-running the
+others:
+
+    python -m rnngrad.experiment --models rnn_tanh_orth --add
+
 The chapter reads these files with :func:`read_results`, :func:`success_table` and
 :func:`load_curves`; nothing here is needed to read the book.
 """
@@ -41,7 +48,7 @@ from . import train as _train
 from ._checks import as_array, as_positive_int, as_real
 
 __all__ = ["COLUMNS", "SweepConfig", "Job", "sweep_jobs", "run_job", "run_sweep", "RunCurves",
-           "curves_from_history", "write_results", "read_results", "SuccessTable",
+           "curves_from_history", "write_results", "read_results", "merge_results", "SuccessTable",
            "success_table", "model_limits", "gradient_horizon", "CurveStore", "load_curves",
            "NOTES_MARKER", "main"]
 
@@ -218,10 +225,15 @@ def run_sweep(config: SweepConfig, *, processes: int = 2, progress=sys.stderr):
             else:
                 os.environ["OPENBLAS_NUM_THREADS"] = old
     wall = time.perf_counter() - start
-    order = {m: k for k, m in enumerate(config.models)}
-    results.sort(key=lambda r: (r[0]["task"], order.get(r[0]["model"], 99), r[0]["lag"],
-                                r[0]["seed"]))
+    results.sort(key=lambda r: _row_order(r[0], config.models))
     return [r[0] for r in results], [r[1] for r in results], wall
+
+
+def _row_order(row: dict, models) -> tuple:
+    """Rows sorted by task, model (in the order of ``models``, then by name), lag, seed."""
+    models = tuple(models)
+    rank = models.index(row["model"]) if row["model"] in models else len(models)
+    return (row["task"], rank, row["model"], int(row["lag"]), int(row["seed"]))
 
 
 # --------------------------------------------------------------------------- files
@@ -239,12 +251,15 @@ def _padded(arrays, shape_tail=()) -> np.ndarray:
 
 def write_results(rows, curves, csv_path, *, command: str = "", config: SweepConfig | None = None,
                   wall_seconds: float | None = None,
-                  processes: int | None = None) -> tuple[Path, Path, Path]:
+                  processes: int | None = None, earlier: str = "",
+                  added: int | None = None) -> tuple[Path, Path, Path]:
     """Write the CSV, the curves (.npz, same stem) and the sidecar notes (.md, same stem).
 
     ``processes`` is the number of worker processes the sweep ran on (recorded beside the wall
     time). If the .md exists and holds the line :data:`NOTES_MARKER`, the text from that line on
-    is kept below the newly generated part.
+    is kept below the newly generated part. ``earlier`` is the provenance of runs made
+    before (from :func:`merge_results`): the notes then keep it and name ``command`` and
+    ``wall_seconds`` as those of the ``added`` runs.
     """
     csv_path = Path(csv_path)
     if csv_path.suffix != ".csv":
@@ -277,7 +292,7 @@ def write_results(rows, curves, csv_path, *, command: str = "", config: SweepCon
     md_path = csv_path.with_suffix(".md")
     kept = _hand_notes(md_path)
     md_path.write_text(_notes(rows, command, config, wall_seconds, processes, csv_path.name,
-                              npz_path.name) + kept)
+                              npz_path.name, earlier, added) + kept)
     return csv_path, npz_path, md_path
 
 
@@ -289,6 +304,27 @@ def _hand_notes(md_path: Path) -> str:
     start = text.find(NOTES_MARKER)
     return "\n" + text[start:] if start >= 0 else ""
 
+
+#: Where the notes' provenance (commands and wall times) ends: the configuration line.
+_CONFIG_LINE = "Configuration (`rnngrad.experiment.SweepConfig`): "
+
+
+def _provenance(md_text: str) -> str:
+    """The provenance part of a notes file: everything between its title and its
+    configuration line (the commands, dates and wall times of the runs it describes), without
+    the measured step cost, which the new notes compute again over all runs."""
+    lines = md_text.splitlines()
+    if not lines or not lines[0].startswith("# ") or not any(
+            line.startswith(_CONFIG_LINE) for line in lines):
+        raise ValueError("the notes (.md) next to the results must be those write_results "
+                         "writes: a title line, then the commands, then the configuration")
+    end = next(k for k, line in enumerate(lines) if line.startswith(_CONFIG_LINE))
+    kept = [line for line in lines[1:end] if not line.startswith(_COST_LINE)]
+    return "\n".join(kept).strip("\n")
+
+
+#: How the line of the measured step cost begins.
+_COST_LINE = "Cost of one training step per time step "
 
 #: Runs shorter than this are left out of the measured step cost (set-up and the final test
 #: dominate them).
@@ -306,18 +342,24 @@ def _step_costs(rows) -> dict:
     return {kind: (float(np.median(c)), len(c)) for kind, c in costs.items()}
 
 
-def _notes(rows, command, config, wall_seconds, processes, csv_name, npz_name) -> str:
-    lines = [f"# {csv_name}", "",
-             f"Made on {_dt.date.today().isoformat()} with", "", "```", command or "(unknown)",
-             "```", ""]
+def _notes(rows, command, config, wall_seconds, processes, csv_name, npz_name, earlier="",
+           added=None) -> str:
+    lines = [f"# {csv_name}", ""]
+    if earlier:
+        lines += [earlier, "", f"Runs added on {_dt.date.today().isoformat()} with"]
+    else:
+        lines += [f"Made on {_dt.date.today().isoformat()} with"]
+    lines += ["", "```", command or "(unknown)", "```", ""]
     if wall_seconds is not None:
+        what = "of the added runs" if earlier else "of the sweep"
+        runs = len(rows) if added is None else added
         workers = f"{processes} worker processes, " if processes else ""
-        lines += [f"Wall time of the sweep: {_format_seconds(wall_seconds)} "
-                  f"({len(rows)} runs, {workers}{os.cpu_count()} cores, "
+        lines += [f"Wall time {what}: {_format_seconds(wall_seconds)} "
+                  f"({runs} runs, {workers}{os.cpu_count()} cores, "
                   f"Python {platform.python_version()}, NumPy {np.__version__}).", ""]
     costs = _step_costs(rows)
     if costs:
-        lines += ["Cost of one training step per time step (median over the runs of at least "
+        lines += [_COST_LINE + "(median over the runs of at least "
                   f"{_COST_MIN_STEPS} steps, validation included, measured during the sweep, "
                   "its runs in parallel): "
                   + ", ".join(f"{kind.upper()} {ms:.3f} ms ({n} runs)"
@@ -325,7 +367,7 @@ def _notes(rows, command, config, wall_seconds, processes, csv_name, npz_name) -
                   + f". Sum of the runs' wall times: "
                   f"{sum(r['wall_seconds'] for r in rows) / 60:.1f} minutes.", ""]
     if config is not None:
-        lines += ["Configuration (`rnngrad.experiment.SweepConfig`): "
+        lines += [_CONFIG_LINE
                   + ", ".join(f"{f.name} = {getattr(config, f.name)!r}"
                               for f in dataclasses.fields(config)) + ".", ""]
     lines += [f"`{npz_name}` holds every run's curves (block means of {config.block if config else '?'} "
@@ -369,6 +411,43 @@ def read_results(csv_path) -> list[dict]:
                 raise ValueError(f"{csv_path.name}, line {k}: solved must be yes or no, got {row['solved']!r}")
             rows.append(row)
     return rows
+
+
+def merge_results(rows, curves, csv_path) -> tuple[list, list, str]:
+    """The runs stored at ``csv_path`` (its CSV, curves and notes) with ``rows``/``curves`` added.
+
+    A stored run with the same task, model, lag and seed as an added one is replaced by it.
+    Returns (rows, curves, earlier): every run sorted as :func:`run_sweep` sorts them (models in
+    the order of ``train.MODELS``), and the stored notes' provenance, for
+    ``write_results(..., earlier=earlier)``. The stored runs are read back unchanged (the curves
+    as stored, in float32).
+    """
+    csv_path = Path(csv_path)
+    if len(rows) != len(curves):
+        raise ValueError(f"rows and curves must have one entry per run, got {len(rows)} and {len(curves)}")
+    md_path = csv_path.with_suffix(".md")
+    if not md_path.is_file():
+        raise ValueError(f"csv_path: no notes {str(md_path)!r} next to the results")
+    earlier = _provenance(md_path.read_text())
+    stored = read_results(csv_path)
+    store = load_curves(csv_path.with_suffix(".npz"))
+
+    def key(row):
+        return (row["task"], row["model"], int(row["lag"]), int(row["seed"]))
+
+    new = {key(r) for r in rows}
+    kept = []
+    for row in stored:
+        if key(row) in new:
+            continue
+        run = store.get(*key(row))
+        if run is None:
+            raise ValueError(f"{csv_path.with_suffix('.npz').name} has no curves for the run "
+                             f"{'/'.join(map(str, key(row)))} of the CSV")
+        kept.append((row, run))
+    merged = kept + list(zip(rows, curves))
+    merged.sort(key=lambda rc: _row_order(rc[0], _train.MODELS))
+    return [r for r, _ in merged], [c for _, c in merged], earlier
 
 
 @dataclass(frozen=True)
@@ -495,6 +574,11 @@ def _parse(argv):
     p.add_argument("--steps", type=int, default=2000, help="training steps per run at most")
     p.add_argument("--quick", action="store_true",
                    help="a tiny sweep (lags 5 and 10, one seed, at most 100 steps) to check the setup")
+    p.add_argument("--models", nargs="+", default=None, metavar="MODEL",
+                   help="run only these models (default: every model of train.MODELS)")
+    p.add_argument("--add", action="store_true",
+                   help="merge the runs into the results already at --out instead of replacing "
+                        "them (runs of the same task, model, lag and seed are replaced)")
     return p.parse_args(argv)
 
 
@@ -507,6 +591,8 @@ def main(argv=None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
     config = SweepConfig(seeds=tuple(range(as_positive_int(args.seeds, "seeds"))),
                          steps=as_positive_int(args.steps, "steps"))
+    if args.models is not None:
+        config = dataclasses.replace(config, models=tuple(args.models))
     if args.quick:
         config = dataclasses.replace(config, lags={"first_bit": (5, 10), "adding": (10,)},
                                      seeds=(0,), steps=min(100, config.steps))
@@ -515,8 +601,16 @@ def main(argv=None) -> int:
     jobs = sweep_jobs(config)
     print(f"{len(jobs)} runs on {args.processes} worker(s); writing {args.out}", file=sys.stderr)
     rows, curves, wall = run_sweep(config, processes=args.processes)
+    earlier, added = "", None
+    if args.add:
+        added = len(rows)
+        rows, curves, earlier = merge_results(rows, curves, args.out)
+        present = {r["model"] for r in rows}
+        config = dataclasses.replace(config, models=tuple(
+            m for m in _train.MODELS if m in present) + tuple(sorted(present - set(_train.MODELS))))
     paths = write_results(rows, curves, args.out, command=command.strip(), config=config,
-                          wall_seconds=wall, processes=args.processes)
+                          wall_seconds=wall, processes=args.processes,
+                          earlier=earlier, added=added)
     print(f"done in {_format_seconds(wall)}: " + ", ".join(str(p) for p in paths), file=sys.stderr)
     return 0
 

@@ -20,7 +20,7 @@ from ._checks import as_array, as_positive_int, as_seeds
 from .activations import GAMMA
 from .gradients import gradient_norm_vs_lag
 
-__all__ = ["LagCurve", "rnn_lag_curve", "norm_at_lag_sweep", "random_lstm_trace",
+__all__ = ["LagCurve", "rnn_lag_curve", "median_rnn_lag_curve", "norm_at_lag_sweep", "random_lstm_trace",
            "random_gru_trace"]
 
 
@@ -35,23 +35,49 @@ class LagCurve:
 
 
 def rnn_lag_curve(*, n: int = 16, T: int = 60, scale: float = 1.0, activation: str = "sigmoid",
-                  seed: int = 0, input_scale: float = 1.0) -> LagCurve:
+                  seed: int = 0, input_scale: float = 1.0,
+                  recurrent: str = "gaussian") -> LagCurve:
     """‖∂c_{T-1}/∂c_{T-1-k}‖₂ for a random RNN with ‖W_rec‖₂ = ``scale`` on random inputs.
 
     The bound is (γ · scale)^k with γ = sup act' (1/4 for the sigmoid, 1 for tanh): each step
-    Jacobian diag(act'(z_t)) W_rec has norm at most γ‖W_rec‖₂. Deterministic given ``seed``.
+    Jacobian diag(act'(z_t)) W_rec has norm at most γ‖W_rec‖₂. ``recurrent`` is passed to
+    ``rnn.init`` (Gaussian, orthogonal or identity W_rec); for one ``seed`` the three share
+    W_in and the inputs. Deterministic given ``seed``.
 
-    Bound derived in :ref:`ch4-gamma`, used in :ref:`ch4-threshold` (chapter 4).
+    Bound derived in :ref:`ch4-gamma`, used in :ref:`ch4-threshold` and :ref:`ch4-init`
+    (chapter 4).
     """
     T = as_positive_int(T, "T", minimum=2)
     rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
-    params = _rnn.init(n, 1, rng=rng, scale=scale, input_scale=input_scale, activation=activation)
+    params = _rnn.init(n, 1, rng=rng, scale=scale, input_scale=input_scale, activation=activation,
+                       recurrent=recurrent)
     trace = _rnn.forward(params, rng.standard_normal((T, 1)))
     lags = np.arange(T)
     with np.errstate(over="ignore"):
         bound = (GAMMA[activation] * scale) ** lags.astype(float)
+    kind = "" if recurrent == "gaussian" else f"{recurrent} "
     return LagCurve(lags, gradient_norm_vs_lag(params, trace), bound,
-                    f"{activation} RNN, ‖W_rec‖₂ = {scale:g}")
+                    f"{activation} RNN, {kind}‖W_rec‖₂ = {scale:g}")
+
+
+def median_rnn_lag_curve(*, seeds=range(8), n: int = 16, T: int = 60, scale: float = 1.0,
+                         activation: str = "sigmoid", input_scale: float = 1.0,
+                         recurrent: str = "gaussian", label: str | None = None) -> LagCurve:
+    """The median over ``seeds`` of :func:`rnn_lag_curve`, lag by lag (one random RNN per seed).
+
+    The other arguments are those of :func:`rnn_lag_curve`; the bound does not depend on the
+    seed. ``label`` replaces the default label (the kind of W_rec and the number of seeds).
+
+    Used in :ref:`ch4-init` (chapter 4).
+    """
+    seeds = as_seeds(seeds)
+    curves = [rnn_lag_curve(n=n, T=T, scale=scale, activation=activation, seed=seed,
+                            input_scale=input_scale, recurrent=recurrent) for seed in seeds]
+    norms = np.median([c.norms for c in curves], axis=0)
+    if label is None:
+        kind = "Gaussian" if recurrent == "gaussian" else recurrent
+        label = f"{kind} $W_\\mathrm{{rec}}$, median of {len(seeds)}"
+    return LagCurve(curves[0].lags, norms, curves[0].bound, label)
 
 
 def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "sigmoid",

@@ -20,8 +20,8 @@ from ._trace import Trace, check_pair
 from .activations import activation as _activation
 from .activations import check_activation, derivative_from_output
 
-__all__ = ["RNNParams", "RNNTrace", "RNNGrads", "init", "forward", "backward", "step_jacobian",
-           "bptt_terms"]
+__all__ = ["RNNParams", "RNNTrace", "RNNGrads", "RECURRENT_INITS", "init", "forward", "backward",
+           "step_jacobian", "bptt_terms"]
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,30 @@ class RNNTrace(Trace):
     dact: np.ndarray = field(repr=False)
 
 
+#: The choices of ``rnn.init(..., recurrent=...)``: how W_rec is drawn before it is scaled.
+RECURRENT_INITS = ("gaussian", "orthogonal", "identity")
+
+
 def init(n: int, m: int, *, rng: np.random.Generator, scale: float = 1.0,
-         input_scale: float = 1.0, activation: str = "sigmoid") -> RNNParams:
-    """Random parameters whose W_rec has largest singular value exactly ``scale``.
+         input_scale: float = 1.0, activation: str = "sigmoid",
+         recurrent: str = "gaussian") -> RNNParams:
+    """Random parameters whose W_rec has largest singular value exactly ``scale`` (= g).
 
-    W_rec is a Gaussian matrix rescaled to ‖W_rec‖₂ = scale (the quantity chapter 4's bound
-    is about); W_in ~ N(0, input_scale² / m); b = 0.
+    ``recurrent`` chooses W_rec, always with ‖W_rec‖₂ = g:
 
-    Used in :ref:`ch2-forward` (chapter 2).
+    * ``"gaussian"`` (the default): a Gaussian matrix G rescaled, W_rec = g G / ‖G‖₂; its
+      other singular values are smaller than g (the quantity chapter 4's bound is about);
+    * ``"orthogonal"``: W_rec = g Q, with Q the orthogonal factor of the QR decomposition of
+      G, signs fixed so that R has a positive diagonal (Q is then uniformly distributed over
+      the orthogonal matrices; Saxe, McClelland & Ganguli 2014): all n singular values
+      equal g, and W_rec is normal;
+    * ``"identity"``: W_rec = g I (Le, Jaitly & Hinton 2015).
+
+    W_in ~ N(0, input_scale² / m); b = 0. G is drawn for every choice, so one generator state
+    gives the same W_in whichever ``recurrent`` is chosen.
+
+    Used in :ref:`ch2-forward` (chapter 2). The orthogonal and identity choices: derived in
+    :ref:`ch4-init` (chapter 4).
     """
     n = as_positive_int(n, "n")
     m = as_positive_int(m, "m")
@@ -93,8 +109,16 @@ def init(n: int, m: int, *, rng: np.random.Generator, scale: float = 1.0,
     scale = as_real(scale, "scale", low=0.0)
     input_scale = as_real(input_scale, "input_scale", low=0.0)
     check_activation(activation)
+    if recurrent not in RECURRENT_INITS:
+        raise ValueError(f"recurrent must be one of {RECURRENT_INITS}, got {recurrent!r}")
     G = rng.standard_normal((n, n))
-    W_rec = G * (scale / np.linalg.norm(G, 2))
+    if recurrent == "gaussian":
+        W_rec = G * (scale / np.linalg.norm(G, 2))
+    elif recurrent == "orthogonal":
+        Q, R = np.linalg.qr(G)
+        W_rec = scale * Q * np.where(np.diag(R) < 0.0, -1.0, 1.0)
+    else:
+        W_rec = scale * np.eye(n)
     W_in = rng.standard_normal((n, m)) * (input_scale / np.sqrt(m))
     return RNNParams(W_rec, W_in, np.zeros(n), activation)
 

@@ -43,8 +43,8 @@ __all__ = ["ModelSpec", "model_spec", "MODELS", "Readout", "Model", "init_model"
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Which recurrent core: kind 'rnn' (with ``activation``), 'lstm' (with ``forget_bias``) or
-    'gru' (with ``update_bias``)."""
+    """Which recurrent core: kind 'rnn' (with ``activation`` and ``recurrent``), 'lstm' (with
+    ``forget_bias``) or 'gru' (with ``update_bias``)."""
 
     kind: str
     activation: str = "tanh"
@@ -52,11 +52,18 @@ class ModelSpec:
     update_bias: float = 0.0
     #: ‖W_rec‖₂ at initialization for the RNN; chosen so that γ‖W_rec‖₂ = 1 (chapter 4's edge).
     rnn_scale: float = 1.0
+    #: How the RNN's W_rec is drawn at that norm (``rnn.init``'s ``recurrent``; chapter 4).
+    recurrent: str = "gaussian"
+
+    def __post_init__(self):
+        if self.recurrent not in _RECURRENT_SUFFIX:
+            raise ValueError(f"recurrent must be one of {tuple(_RECURRENT_SUFFIX)}, "
+                             f"got {self.recurrent!r}")
 
     @property
     def name(self) -> str:
         if self.kind == "rnn":
-            return f"rnn_{self.activation}"
+            return f"rnn_{self.activation}{_RECURRENT_SUFFIX[self.recurrent]}"
         if self.kind == "gru":
             return f"gru_bz{self.update_bias:g}"
         return f"lstm_bf{self.forget_bias:g}"
@@ -64,25 +71,34 @@ class ModelSpec:
     @property
     def label(self) -> str:
         if self.kind == "rnn":
-            return f"{self.activation} RNN"
+            kind = "" if self.recurrent == "gaussian" else f"{self.recurrent} "
+            return f"{kind}{self.activation} RNN"
         if self.kind == "gru":
             return f"GRU, update bias {self.update_bias:g}"
         return f"LSTM, forget bias {self.forget_bias:g}"
 
 
+#: The suffix of an RNN's model name for each way of drawing W_rec ('rnn_tanh_orth', …).
+_RECURRENT_SUFFIX = {"gaussian": "", "orthogonal": "_orth", "identity": "_id"}
+#: ‖W_rec‖₂ at initialization: γ‖W_rec‖₂ = 1 for both activations (γ = 1/4 and 1).
+_RNN_SCALE = {"sigmoid": 4.0, "tanh": 1.0}
+
+
 def model_spec(name: str) -> ModelSpec:
     """Parse a model name: 'rnn_sigmoid', 'rnn_tanh', 'lstm_bf<b>' (forget bias b, e.g. 'lstm_bf3')
-    or 'gru_bz<b>' (update bias b, e.g. 'gru_bz2'; the GRU chapter).
+    or 'gru_bz<b>' (update bias b, e.g. 'gru_bz2'; the GRU chapter). An RNN's name may end in
+    '_orth' (orthogonal W_rec) or '_id' (W_rec = g I), e.g. 'rnn_tanh_orth' (chapter 4's
+    initialisations); without a suffix W_rec is a rescaled Gaussian matrix.
 
     The sigmoid RNN starts with ‖W_rec‖₂ = 4 and the tanh RNN with ‖W_rec‖₂ = 1, so that both
     sit at γ‖W_rec‖₂ = 1, the largest scale for which chapter 4's bound still forbids growth.
     """
     if not isinstance(name, str):
         raise ValueError(f"model must be a model name string, got {type(name).__name__}")
-    if name == "rnn_sigmoid":
-        return ModelSpec("rnn", "sigmoid", rnn_scale=4.0)
-    if name == "rnn_tanh":
-        return ModelSpec("rnn", "tanh", rnn_scale=1.0)
+    for activation, scale in _RNN_SCALE.items():
+        for recurrent, suffix in _RECURRENT_SUFFIX.items():
+            if name == f"rnn_{activation}{suffix}":
+                return ModelSpec("rnn", activation, rnn_scale=scale, recurrent=recurrent)
     for prefix, kind, field in (("lstm_bf", "lstm", "forget_bias"), ("gru_bz", "gru", "update_bias")):
         if name.startswith(prefix):
             try:
@@ -92,14 +108,18 @@ def model_spec(name: str) -> ModelSpec:
             if np.isfinite(bias):
                 return ModelSpec(kind, **{field: bias})
     raise ValueError(
-        f"model must be 'rnn_sigmoid', 'rnn_tanh', 'lstm_bf<forget bias>' (e.g. 'lstm_bf1') or "
-        f"'gru_bz<update bias>' (e.g. 'gru_bz2'), got {name!r}"
+        f"model must be 'rnn_sigmoid', 'rnn_tanh' (either may end in '_orth' or '_id'), "
+        f"'lstm_bf<forget bias>' (e.g. 'lstm_bf1') or 'gru_bz<update bias>' (e.g. 'gru_bz2'), "
+        f"got {name!r}"
     )
 
 
-#: The models of the chapter's sweep: two simple RNNs, three LSTMs and a GRU (update bias 2;
-#: it runs on the readable gru.py, about twice an LSTM step's time, so one GRU only).
-MODELS = ("rnn_sigmoid", "rnn_tanh", "lstm_bf0", "lstm_bf1", "lstm_bf3", "gru_bz2")
+#: The models of the chapter's sweep: three simple RNNs (the tanh RNN twice: Gaussian and
+#: orthogonal W_rec at the same norm, chapter 4's initialisation as a cure), three LSTMs and a
+#: GRU (update bias 2; it runs on the readable gru.py, about twice an LSTM step's time, so one
+#: GRU only).
+MODELS = ("rnn_sigmoid", "rnn_tanh", "rnn_tanh_orth", "lstm_bf0", "lstm_bf1", "lstm_bf3",
+          "gru_bz2")
 
 
 @dataclass(frozen=True)
@@ -148,7 +168,8 @@ def init_model(model: str | ModelSpec, n: int, m: int, *, rng: np.random.Generat
     m = as_positive_int(m, "m")
     rng = as_rng(rng)
     if spec.kind == "rnn":
-        core = _rnn.init(n, m, rng=rng, scale=spec.rnn_scale, activation=spec.activation)
+        core = _rnn.init(n, m, rng=rng, scale=spec.rnn_scale, activation=spec.activation,
+                         recurrent=spec.recurrent)
     elif spec.kind == "gru":
         core = _gru.init(n, m, rng=rng, update_bias=spec.update_bias)
     else:
