@@ -342,3 +342,14 @@ def test_carousel_run_rejects_bad_input(kwargs, match):
     w = kwargs.pop("w")
     with pytest.raises(ValueError, match=match):
         cell.carousel_run(w, **kwargs)
+
+
+def test_carousel_run_draws_as_a_lag_curve():
+    runs = [cell.carousel_run(1.0), cell.carousel_run(1.2, input_scale=0.0, c0=0.5),
+            cell.carousel_run(1.0, activation="linear")]
+    assert runs[1].c0 == 0.5 and "c_{-1} = 0.5" in runs[1].label and "x_t = 0" in runs[1].label
+    assert np.array_equal(runs[0].lags, np.arange(101)) and runs[0].bound is None
+    assert np.array_equal(runs[0].norms, np.abs(runs[0].error))
+    ax = plots.plot_lag_comparison(runs)
+    assert len(legend_texts(ax)) == 3
+    plt.close(ax.figure)

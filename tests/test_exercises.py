@@ -348,6 +348,24 @@ def test_ch5_ex3(capsys):
     rejects(capsys, "ch5-ex-3", "4.27", "text")
 
 
+def test_ch5_ex5(capsys):
+    runs = [cell.carousel_run(w, activation="tanh", input_scale=0.0, c0=0.5) for w in (1.5, 2, 3)]
+    ref = [r.error[100] for r in runs]
+    # independent: the product of w · tanh'(z_t) along each run
+    np.testing.assert_allclose(ref, [np.prod(w * (1 - r.c ** 2)) for w, r in zip((1.5, 2, 3), runs)],
+                               rtol=1e-10)
+    accepts(capsys, "ch5-ex-5", ref)
+    accepts(capsys, "ch5-ex-5", np.array(ref))
+    rejects(capsys, "ch5-ex-5", ref[::-1], "reverse order")
+    rejects(capsys, "ch5-ex-5", np.log10(ref), "logarithms")
+    rejects(capsys, "ch5-ex-5", [1.5 ** 100, 2.0 ** 100, 3.0 ** 100], "w^100", "c0=0.5")
+    rejects(capsys, "ch5-ex-5", [r.error[99] for r in runs], "99 steps")
+    rejects(capsys, "ch5-ex-5", [np.prod(1 - r.c ** 2) for r in runs], "weight w")
+    rejects(capsys, "ch5-ex-5", [-x for x in ref], "positive")
+    rejects(capsys, "ch5-ex-5", [ref[0], ref[1], 1e-100], "w = 3 differs")
+    rejects(capsys, "ch5-ex-5", ref[:2], "shape (3,)")
+
+
 # --------------------------------------------------------------------------- chapter 6
 
 

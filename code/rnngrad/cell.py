@@ -249,7 +249,8 @@ class CarouselRun:
     ``t`` (T,); ``c`` and ``z`` (T,) the unit's state and pre-activation; ``factors`` (T,) the
     factor φ'(z_t)·w by which one step back scales the error; ``error`` (T+1,) with
     ``error[k]`` = ∂c_{T-1}/∂c_{T-1-k}, the product of the last k factors (``error[0]`` = 1,
-    ``error[T]`` = ∂c_{T-1}/∂c_{-1}); the settings and a ``label``.
+    ``error[T]`` = ∂c_{T-1}/∂c_{-1}); the settings and a ``label``. ``lags``, ``norms`` (= |error|)
+    and ``bound`` (None) let ``plots.plot_lag_comparison`` draw a run as a lag curve.
     """
 
     t: np.ndarray
@@ -260,7 +261,23 @@ class CarouselRun:
     w: float
     activation: str
     input_scale: float
+    c0: float
     label: str
+
+    @property
+    def lags(self) -> np.ndarray:
+        """The lags k = 0 … T of ``error``."""
+        return np.arange(self.error.size)
+
+    @property
+    def norms(self) -> np.ndarray:
+        """|error[k]|, the size of the error after k steps back."""
+        return np.abs(self.error)
+
+    @property
+    def bound(self):
+        """No bound is drawn for a run (``plots.plot_lag_comparison``)."""
+        return None
 
 
 def carousel_run(w: float, *, activation: str = "tanh", T: int = 100, input_scale: float = 1.0,
@@ -283,7 +300,7 @@ def carousel_run(w: float, *, activation: str = "tanh", T: int = 100, input_scal
         raise ValueError(f"activation must be one of {CAROUSEL_ACTIVATIONS}, got {activation!r}")
     T = as_positive_int(T, "T")
     input_scale = as_real(input_scale, "input_scale", low=0.0)
-    c_prev = as_real(c0, "c0")
+    c0 = c_prev = as_real(c0, "c0")
     rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
     xs = input_scale * rng.standard_normal(T)
     phi = (lambda z: z) if activation == "linear" else ACTIVATIONS[activation]
@@ -294,6 +311,8 @@ def carousel_run(w: float, *, activation: str = "tanh", T: int = 100, input_scal
     slope = np.ones(T) if activation == "linear" else derivative(activation, z)
     factors = slope * w
     error = np.concatenate([[1.0], np.cumprod(factors[::-1])])
+    inputs = "random inputs" if input_scale > 0 else "inputs $x_t = 0$"
+    start = f", $c_{{-1}} = {c0:g}$" if c0 != 0 else ""
     return CarouselRun(t=np.arange(T), c=c, z=z, factors=factors, error=error, w=w,
-                       activation=activation, input_scale=input_scale,
-                       label=f"{activation}, $w = {w:g}$")
+                       activation=activation, input_scale=input_scale, c0=c0,
+                       label=f"{activation}, $w = {w:g}$, {inputs}{start}")

@@ -795,6 +795,51 @@ def check_ch5_ex3(answer):
                  "more than half: the bias is too large.")
 
 
+CH5_WEIGHTS = (1.5, 2.0, 3.0)
+CH5_CAROUSEL_STEPS = 100
+
+
+def _carousel_errors(c0: float = 0.5, steps: int = CH5_CAROUSEL_STEPS) -> np.ndarray:
+    """error[steps] of the tanh unit at rest (no input) from c_{-1} = c0, per weight."""
+    return np.array([cell.carousel_run(w, activation="tanh", input_scale=0.0, c0=c0,
+                                       T=CH5_CAROUSEL_STEPS).error[steps] for w in CH5_WEIGHTS])
+
+
+@_checker("ch5-ex-5")
+def check_ch5_ex5(answer):
+    """Exercise ch5-ex-5: the error after 100 steps along the loop of a tanh unit at rest,
+    started from c_{-1} = 0.5, for w = 1.5, 2 and 3."""
+    got = _array(answer, (len(CH5_WEIGHTS),), "the 3 errors after 100 steps",
+                 "one per weight w = 1.5, 2, 3")
+    ref = _carousel_errors()
+    if _close(got, ref, 1e-6):
+        return ("Once the unit has settled, every factor is w(1 − c*²) < 1, the slope at "
+                "the fixed point c* = tanh(w c*).")
+    if _close(got[::-1], ref, 1e-6):
+        raise _Wrong("your values are in reverse order: w = 1.5, 2, 3.")
+    if np.all(ref > 0) and np.all(got < 0) and _close(got, np.log10(ref), 1e-6):
+        raise _Wrong("these are the base-10 logarithms; give the errors themselves.")
+    if _close(got, np.array(CH5_WEIGHTS) ** CH5_CAROUSEL_STEPS, 1e-6):
+        raise _Wrong("your values are w^100: the unit stayed at rest in 0, where tanh'(0) = 1. "
+                     "Start it from c_{-1} = 0.5 (c0=0.5).")
+    slopes = np.array([np.prod(cell.carousel_run(w, input_scale=0.0, c0=0.5).factors / w)
+                       for w in CH5_WEIGHTS])
+    if _close(got, slopes, 1e-6):
+        raise _Wrong("you multiplied the slopes tanh'(z_t) only; each step back also multiplies "
+                     "by the weight w of the loop.")
+    if _close(got, _carousel_errors(steps=CH5_CAROUSEL_STEPS - 1), 1e-6):
+        raise _Wrong(f"these are the errors after {CH5_CAROUSEL_STEPS - 1} steps: take "
+                     f"error[{CH5_CAROUSEL_STEPS}], the product of all {CH5_CAROUSEL_STEPS} "
+                     "factors.")
+    if np.any(got < 0):
+        raise _Wrong("every factor w·tanh'(z_t) is positive here, so the error is too.")
+    wrong = [w for w, g, r in zip(CH5_WEIGHTS, got, ref) if not math.isclose(g, r, rel_tol=1e-6)]
+    raise _Wrong(f"your value for w = {_listing(_fmt(w) for w in wrong)} "
+                 f"{'differs' if len(wrong) == 1 else 'differ'}; use "
+                 "cell.carousel_run(w, activation=\"tanh\", input_scale=0.0, c0=0.5) and its "
+                 "error[100].")
+
+
 # --------------------------------------------------------------------------- chapter 6
 
 
