@@ -290,3 +290,66 @@ def test_gate_explorer_responds_to_every_control():
         warnings.simplefilter("error")
         assert_every_control_changes_the_picture(
             box, lambda c: [c.min, (c.min + c.max) / 2, c.max] if hasattr(c, "min") else list(c.options))
+
+
+# --------------------------------------------------------------------------- carousel_run
+
+
+def _unit_end_state(w, activation, xs, c_prev):
+    phi = {"tanh": np.tanh, "sigmoid": sigmoid, "linear": lambda z: z}[activation]
+    for x in xs:
+        c_prev = phi(w * c_prev + x)
+    return c_prev
+
+
+@pytest.mark.parametrize("w, activation, scale", [(1.0, "tanh", 1.0), (1.2, "tanh", 0.3),
+                                                  (4.0, "sigmoid", 1.0), (0.9, "linear", 1.0),
+                                                  (-1.5, "tanh", 0.5)])
+def test_carousel_error_is_the_derivative_along_the_loop(w, activation, scale):
+    """error[k] = ∂c_{T-1}/∂c_{T-1-k}, checked by central differences for every lag."""
+    run = cell.carousel_run(w, activation=activation, T=12, input_scale=scale, c0=0.3, seed=2)
+    xs = run.z - w * np.concatenate([[0.3], run.c[:-1]])          # the inputs x_t
+    starts = np.concatenate([[0.3], run.c])                        # c_{-1}, c_0, …, c_{T-1}
+    eps = 1e-6
+    for k in range(run.t.size + 1):
+        j = run.t.size - 1 - k                                     # perturb c_j
+        tail = xs[j + 1:]
+        fd = (_unit_end_state(w, activation, tail, starts[j + 1] + eps)
+              - _unit_end_state(w, activation, tail, starts[j + 1] - eps)) / (2 * eps)
+        assert run.error[k] == pytest.approx(fd, rel=1e-6, abs=1e-9)
+    assert run.c[-1] == pytest.approx(_unit_end_state(w, activation, xs, 0.3), abs=1e-14)
+
+
+def test_carousel_linear_unit_with_weight_one_is_exact():
+    run = cell.carousel_run(1.0, activation="linear", T=100, input_scale=2.0)
+    assert np.all(run.factors == 1.0) and np.all(run.error == 1.0)
+    assert np.allclose(run.c, np.cumsum(run.z - np.concatenate([[0.0], run.c[:-1]])))
+
+
+def test_carousel_tanh_unit_vanishes_unless_its_input_stays_at_zero():
+    assert cell.carousel_run(1.0, T=100).error[-1] < 1e-30
+    quiet = cell.carousel_run(1.0, T=100, input_scale=0.0)         # z_t = 0 at every step
+    assert np.all(quiet.error == 1.0)
+    assert cell.carousel_run(1.2, T=100, input_scale=0.0).error[-1] == pytest.approx(1.2 ** 100)
+    assert cell.carousel_run(1.2, T=100, input_scale=0.0, c0=0.5).error[-1] < 1e-10
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(w="x"), r"^w\b"), (dict(w=np.inf), r"^w\b"), (dict(w=1.0, activation="relu"), "^activation"),
+    (dict(w=1.0, T=0), "^T"), (dict(w=1.0, input_scale=-1.0), "^input_scale"),
+    (dict(w=1.0, c0=np.nan), "^c0"), (dict(w=1.0, seed=-1), "^seed")])
+def test_carousel_run_rejects_bad_input(kwargs, match):
+    w = kwargs.pop("w")
+    with pytest.raises(ValueError, match=match):
+        cell.carousel_run(w, **kwargs)
+
+
+def test_carousel_run_draws_as_a_lag_curve():
+    runs = [cell.carousel_run(1.0), cell.carousel_run(1.2, input_scale=0.0, c0=0.5),
+            cell.carousel_run(1.0, activation="linear")]
+    assert runs[1].c0 == 0.5 and "c_{-1} = 0.5" in runs[1].label and "x_t = 0" in runs[1].label
+    assert np.array_equal(runs[0].lags, np.arange(101)) and runs[0].bound is None
+    assert np.array_equal(runs[0].norms, np.abs(runs[0].error))
+    ax = plots.plot_lag_comparison(runs)
+    assert len(legend_texts(ax)) == 3
+    plt.close(ax.figure)

@@ -141,3 +141,109 @@ def test_cell_path_plot_over_slider_range(ws, fb, T):
 def test_cell_path_explorer_every_control_end():
     assert_every_control_changes_the_picture(widgets.cell_path_explorer())
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- (h, c) blocks
+
+
+def test_state_block_norms_match_finite_differences_of_the_state(rng):
+    n, m, T = 3, 2, 7
+    params, xs, h0, c0 = random_lstm(rng, n, m, T)
+    tr = lstm.forward(params, xs, h0, c0)
+    b = gradients.state_block_norms(params, tr)
+    assert b.lags.tolist() == list(range(T))
+    for k in range(1, T):
+        j = T - 1 - k
+
+        def end_state(state, j=j):
+            out = lstm.forward(params, xs[j + 1:], state[:n], state[n:])
+            return np.concatenate([out.h[-1], out.c[-1]])
+
+        P = fd_jacobian(end_state, np.concatenate([tr.h[j], tr.c[j]]))
+        for name, (r, c) in {"hh": (0, 0), "hc": (0, 1), "ch": (1, 0), "cc": (1, 1)}.items():
+            block = P[r * n:(r + 1) * n, c * n:(c + 1) * n]
+            assert getattr(b, name)[k] == pytest.approx(np.linalg.norm(block, 2), rel=1e-6)
+        assert b.forget_line[k] == pytest.approx(np.prod(tr.f[j + 1:], axis=0).max(), rel=1e-12)
+        O = np.eye(n)
+        for t in range(T - 1, j, -1):
+            O = O @ ((tr.tanh_c[t] * tr.o[t] * (1 - tr.o[t]))[:, None] * params.U("o"))
+        assert b.output_path[k] == pytest.approx(np.linalg.norm(O, 2), rel=1e-10)
+    for name in ("hh", "cc", "forget_line", "output_path"):
+        assert getattr(b, name)[0] == 1.0
+    assert b.hc[0] == b.ch[0] == 0.0
+
+
+def test_state_block_norms_long_lags_run_through_the_cell():
+    """With forget bias 3, the output-gate-only path vanishes like an RNN's product while the
+    blocks that cross the cell state keep the order of the forget line."""
+    params, tr = lag_curves.random_lstm_trace(n=8, T=60, forget_bias=3.0, weight_scale=1.0)
+    b = gradients.state_block_norms(params, tr)
+    assert b.output_path[50] < 1e-30
+    assert b.cc[50] > 1e-3 and b.cc[50] >= 0.5 * b.forget_line[50]
+
+
+# --------------------------------------------------------------------------- eq. (4)
+
+
+def test_eq4_one_step_misses_only_the_output_gate(rng):
+    params, xs, h0, c0 = random_lstm(rng, 3, 2, 1)
+    tr = lstm.forward(params, xs, h0, c0)
+    dE_dh = rng.standard_normal(3)
+    g = lstm.backward(params, tr, dE_dh[None])
+    eq4 = gradients.eq4_single_path(params, tr, dE_dh)
+    assert eq4.shape == (4, 3, 5)
+    for k, W in enumerate([g.W_f, g.W_i, g.W_c]):
+        np.testing.assert_allclose(eq4[k], W, rtol=1e-12, atol=1e-15)
+    assert np.all(eq4[3] == 0.0) and np.abs(g.W_o).max() > 1e-3
+
+
+def test_eq4_is_exact_term0_without_recurrent_weights(rng):
+    """With every U_g = 0 nothing travels through h: ∂c_{T-1}/∂c_0 = Π diag(f_t) is what
+    eq. (4) multiplies, and eq. (4) is then exactly the true contribution of step 0."""
+    params, xs, h0, c0 = random_lstm(rng, 3, 2, 6)
+    n = params.n
+    flat = lstm.LSTMParams(**{f"W_{g}": np.concatenate([np.zeros((n, n)), params.V(g)], axis=1)
+                              for g in "fico"},
+                           **{f"b_{g}": getattr(params, f"b_{g}") for g in "fico"})
+    tr = lstm.forward(flat, xs, h0, c0)
+    dE_dh = rng.standard_normal(n)
+    gap = gradients.eq4_gap(flat, tr, dE_dh)
+    np.testing.assert_allclose(gap.eq4, gap.term0, rtol=1e-12, atol=1e-16)
+    assert gap.term0_gap < 1e-12
+
+
+def test_eq4_gap_against_finite_differences(rng):
+    params, xs, h0, c0 = random_lstm(rng, 3, 2, 5)
+    tr = lstm.forward(params, xs, h0, c0)
+    dE_dh = rng.standard_normal(3)
+    gap = gradients.eq4_gap(params, tr, dE_dh)
+
+    def E(W):
+        p = lstm.LSTMParams(**{f"W_{g}": W[k] for k, g in enumerate("fico")},
+                            **{f"b_{g}": getattr(params, f"b_{g}") for g in "fico"})
+        return float(dE_dh @ lstm.forward(p, xs, h0, c0).h[-1])
+
+    W = np.stack([getattr(params, f"W_{g}") for g in "fico"])
+    fd = numdiff.finite_difference_gradient(E, W)
+    assert rel_err(gap.full, fd) < 1e-7
+    assert gap.rel_error == pytest.approx(np.linalg.norm(gap.eq4 - fd) / np.linalg.norm(fd), rel=1e-6)
+    assert gap.captured == pytest.approx(np.linalg.norm(gap.eq4) / np.linalg.norm(fd), rel=1e-6)
+    assert gap.rel_error > 0.3                      # a single path is far from the gradient
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda p, tr: gradients.eq4_single_path(p, tr, np.ones(4)), "^dE_dh"),
+    (lambda p, tr: gradients.eq4_gap(p, tr, np.ones((2, 3))), "^dE_dh"),
+    (lambda p, tr: gradients.eq4_gap(rnn.init(3, 2, rng=np.random.default_rng(0)), tr, np.ones(3)),
+     "^params"),
+    (lambda p, tr: gradients.state_block_norms(rnn.init(3, 2, rng=np.random.default_rng(0)), tr),
+     "^params"),
+    (lambda p, tr: gradients.eq4_single_path(p, lstm.forward(p, np.ones((4, 2, 2))), np.ones(3)),
+     "^trace"),
+    (lambda p, tr: gradients.state_block_norms(p, lstm.forward(p, np.ones((4, 2, 2)))), "^trace"),
+])
+def test_eq4_and_block_norms_reject_bad_input(rng, call, match):
+    params, xs, h0, c0 = random_lstm(rng, 3, 2, 4)
+    tr = lstm.forward(params, xs, h0, c0)
+    with pytest.raises(ValueError, match=match):
+        call(params, tr)

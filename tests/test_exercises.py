@@ -375,6 +375,24 @@ def test_ch5_ex3(capsys):
     rejects(capsys, "ch5-ex-3", "4.27", "text")
 
 
+def test_ch5_ex5(capsys):
+    runs = [cell.carousel_run(w, activation="tanh", input_scale=0.0, c0=0.5) for w in (1.5, 2, 3)]
+    ref = [r.error[100] for r in runs]
+    # independent: the product of w · tanh'(z_t) along each run
+    np.testing.assert_allclose(ref, [np.prod(w * (1 - r.c ** 2)) for w, r in zip((1.5, 2, 3), runs)],
+                               rtol=1e-10)
+    accepts(capsys, "ch5-ex-5", ref)
+    accepts(capsys, "ch5-ex-5", np.array(ref))
+    rejects(capsys, "ch5-ex-5", ref[::-1], "reverse order")
+    rejects(capsys, "ch5-ex-5", np.log10(ref), "logarithms")
+    rejects(capsys, "ch5-ex-5", [1.5 ** 100, 2.0 ** 100, 3.0 ** 100], "w^100", "c0=0.5")
+    rejects(capsys, "ch5-ex-5", [r.error[99] for r in runs], "99 steps")
+    rejects(capsys, "ch5-ex-5", [np.prod(1 - r.c ** 2) for r in runs], "weight w")
+    rejects(capsys, "ch5-ex-5", [-x for x in ref], "positive")
+    rejects(capsys, "ch5-ex-5", [ref[0], ref[1], 1e-100], "w = 3 differs")
+    rejects(capsys, "ch5-ex-5", ref[:2], "shape (3,)")
+
+
 # --------------------------------------------------------------------------- chapter 6
 
 
@@ -485,6 +503,109 @@ def test_ch6_ex4(capsys):
             "you gave its result (a tuple)")
     rejects(capsys, "ch6-ex-4", 3.0, "expected a function")
 
+
+
+def state_step(params, trace, t):
+    """S_t from the four blocks derived by hand (the book's solution of ch6-ex-5)."""
+    n = params.n
+    f, i, ct, o, tc = trace.f[t], trace.i[t], trace.c_tilde[t], trace.o[t], trace.tanh_c[t]
+    K = ((trace.c_prev[t] * f * (1 - f))[:, None] * params.U("f")
+         + (ct * i * (1 - i))[:, None] * params.U("i")
+         + (i * (1 - ct ** 2))[:, None] * params.U("c"))
+    s = o * (1 - tc ** 2)
+    S = np.zeros((2 * n, 2 * n))
+    S[:n, :n] = (tc * o * (1 - o))[:, None] * params.U("o") + s[:, None] * K
+    S[:n, n:] = np.diag(s * f)
+    S[n:, :n] = K
+    S[n:, n:] = np.diag(f)
+    return S
+
+
+def test_ch6_ex5(capsys):
+    accepts(capsys, "ch6-ex-5", state_step)
+
+    def block(fn, rows, cols, value):
+        def wrong(p, tr, t):
+            S = state_step(p, tr, t)
+            n = p.n
+            S[rows(n), cols(n)] = value(p, tr, t, S)
+            return S
+        return wrong
+
+    first, second = (lambda n: slice(0, n)), (lambda n: slice(n, 2 * n))
+    no_o = block(state_step, first, first, lambda p, tr, t, S: S[:p.n, :p.n] - (
+        tr.tanh_c[t] * tr.o[t] * (1 - tr.o[t]))[:, None] * p.U("o"))
+    rejects(capsys, "ch6-ex-5", no_o, "output gate", "U_o")
+    eq6 = block(state_step, second, second,
+                lambda p, tr, t, S: sum(lstm.cell_jacobian_terms(p, tr, t)))
+    rejects(capsys, "ch6-ex-5", eq6, "eq. (6)", "diag(f_t)")
+    bare = block(state_step, first, second, lambda p, tr, t, S: np.diag(tr.f[t]))
+    rejects(capsys, "ch6-ex-5", bare, "tanh'(c_t)")
+    held = block(state_step, second, first, lambda p, tr, t, S: S[p.n:, :p.n] * (
+        tr.o[t - 1] * (1 - tr.tanh_c[t - 1] ** 2)))
+    rejects(capsys, "ch6-ex-5", held, "diag(s_{t-1})")
+
+    def swapped(p, tr, t):
+        S = state_step(p, tr, t)
+        n = p.n
+        return np.block([[S[n:, n:], S[n:, :n]], [S[:n, n:], S[:n, :n]]])
+
+    rejects(capsys, "ch6-ex-5", swapped, "[c; h]")
+    rejects(capsys, "ch6-ex-5", lambda p, tr, t: state_step(p, tr, t).T, "transposed")
+    rejects(capsys, "ch6-ex-5", lambda p, tr, t: 1.01 * state_step(p, tr, t), "differ from")
+    rejects(capsys, "ch6-ex-5", lambda p, tr, t: state_step(p, tr, t)[:3], "S_2 should have shape (6, 6)")
+    p, tr = lag_curves.random_lstm_trace(n=3, T=5)
+    rejects(capsys, "ch6-ex-5", state_step(p, tr, 2), "function")
+
+
+def eq4(params, trace, dE_dh, terms="eq6", reverse=False, readout=True):
+    """The source's eq. (4) from the terms of eq. (6) (the book's solution of ch6-ex-6)."""
+    v = dE_dh * (trace.o[-1] * (1 - trace.tanh_c[-1] ** 2) if readout else 1)
+    steps = range(1, trace.T) if reverse else range(trace.T - 1, 0, -1)
+    for t in steps:
+        A, B, C, D = lstm.cell_jacobian_terms(params, trace, t)
+        v = v @ (A + B + C + D if terms == "eq6" else B)
+    f, i, ct = trace.f[0], trace.i[0], trace.c_tilde[0]
+    u0 = np.concatenate([trace.h0, trace.xs[0]])
+    dz = np.stack([v * trace.c0 * f * (1 - f), v * ct * i * (1 - i), v * i * (1 - ct ** 2),
+                   np.zeros(params.n)])
+    return dz[:, :, None] * u0[None, None, :]
+
+
+def test_ch6_ex6(capsys):
+    accepts(capsys, "ch6-ex-6", eq4)
+    accepts(capsys, "ch6-ex-6", lambda p, tr, dE: list(eq4(p, tr, dE)))
+    rejects(capsys, "ch6-ex-6", lambda p, tr, dE: eq4(p, tr, dE, terms="forget"), "B_t", "A_t+B_t")
+    rejects(capsys, "ch6-ex-6", lambda p, tr, dE: eq4(p, tr, dE, reverse=True), "wrong way")
+    rejects(capsys, "ch6-ex-6", lambda p, tr, dE: eq4(p, tr, dE, readout=False), "missing")
+
+    def dL(tr, dE):
+        d = np.zeros_like(tr.h)
+        d[-1] = dE
+        return d
+
+    def full(p, tr, dE):
+        g = lstm.backward(p, tr, dL(tr, dE))
+        return np.stack([g.W_f, g.W_i, g.W_c, g.W_o])
+
+    def term0(p, tr, dE):
+        g = lstm.bptt_terms(p, tr, dL(tr, dE))
+        return np.stack([g.W_f[0], g.W_i[0], g.W_c[0], g.W_o[0]])
+
+    rejects(capsys, "ch6-ex-6", full, "true gradient", "one path")
+    rejects(capsys, "ch6-ex-6", term0, "step 0", "W_o")
+
+    def with_o(p, tr, dE):
+        out = eq4(p, tr, dE)
+        out[3] = full(p, tr, dE)[3]
+        return out
+
+    rejects(capsys, "ch6-ex-6", with_o, "W_o block is not zero")
+    rejects(capsys, "ch6-ex-6", lambda p, tr, dE: -eq4(p, tr, dE), "sign")
+    rejects(capsys, "ch6-ex-6", lambda p, tr, dE: eq4(p, tr, dE) * np.array([1, 1, 2, 1])[:, None, None],
+            "block for W_c differs")
+    rejects(capsys, "ch6-ex-6", lambda p, tr, dE: eq4(p, tr, dE)[:3], "shape (4, 3, 5)")
+    rejects(capsys, "ch6-ex-6", lambda p, tr, dE: 1 / 0, "ZeroDivisionError")
 
 
 # --------------------------------------------------------------------------- chapter 7

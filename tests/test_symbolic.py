@@ -191,3 +191,68 @@ def test_gru_conventions(n, same_without_bias):
 def test_gru_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+# --------------------------------------------------------------------------- chapters 5 and 6
+
+
+def test_carousel_ode_gives_the_linear_unit():
+    d = symbolic.carousel_ode()
+    z, w = d["z"], d["w"]
+    assert d["holds"] is True and d["identity"] is True
+    assert d["factor"] == 1
+    constant = (d["solution"].rhs.free_symbols - {z, w}).pop()
+    assert sp.simplify(d["solution"].rhs - (z / w + constant)) == 0
+    # tanh is not a solution: w·tanh'(z) = 1 fails away from one point
+    assert symbolic._zero(w * sp.diff(sp.tanh(z), z) - 1) is False
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_state_jacobian_blocks_hold(n):
+    blocks = symbolic.state_jacobian_blocks(n, 1)
+    assert set(blocks) == {"hh", "hc", "ch", "cc"}
+    assert all(chk.holds is True for chk in blocks.values())
+    assert all(chk.derived.shape == (n, n) for chk in blocks.values())
+
+
+def test_state_jacobian_blocks_check_can_fail():
+    blocks = symbolic.state_jacobian_blocks(2, 1)
+    hh = blocks["hh"].derived
+    no_output_gate = {s: 0 for s in hh.free_symbols if str(s).startswith("u^o")}
+    # ∂h_t/∂h_{t-1} without its output-gate term, and a cell block of 1, are wrong
+    assert symbolic._zero(hh - hh.subs(no_output_gate)) is False
+    assert symbolic._zero(blocks["cc"].derived - sp.eye(2)) is False
+    assert symbolic._zero(blocks["hc"].derived - blocks["cc"].derived) is False
+
+
+@pytest.mark.parametrize("n, m", [(1, 1), (2, 2)])
+def test_sympy_state_blocks_match_state_jacobian(rng, n, m):
+    blocks = symbolic.state_jacobian_blocks(n, m)
+    params = lstm.init(n, m, rng=rng, weight_scale=1.5)
+    params = lstm.LSTMParams(**{**{f"W_{g}": getattr(params, f"W_{g}") for g in "fico"},
+                                **{f"b_{g}": rng.standard_normal(n) for g in "fico"}})
+    xs = rng.standard_normal((5, m))
+    tr = lstm.forward(params, xs, rng.uniform(-1, 1, n), rng.standard_normal(n))
+    t = 3
+    values = {}
+    for g in "fico":
+        for name, M in (("u", params.U(g)), ("v", params.V(g))):
+            values.update({sp.Symbol(f"{name}^{g}_{i + 1}{j + 1}", real=True): M[i, j]
+                           for i in range(n) for j in range(M.shape[1])})
+        values.update({sp.Symbol(f"b^{g}_{i + 1}", real=True): getattr(params, f"b_{g}")[i]
+                       for i in range(n)})
+    values.update({sp.Symbol(f"h_{i + 1}", real=True): tr.h[t - 1, i] for i in range(n)})
+    values.update({sp.Symbol(f"c_{i + 1}", real=True): tr.c[t - 1, i] for i in range(n)})
+    values.update({sp.Symbol(f"x_{i + 1}", real=True): xs[t, i] for i in range(m)})
+    J = lstm.state_jacobian(params, tr, t)
+    for name, (r, c) in {"hh": (0, 0), "hc": (0, 1), "ch": (1, 0), "cc": (1, 1)}.items():
+        block = np.array(blocks[name].derived.subs(values).evalf(), dtype=float)
+        np.testing.assert_allclose(block, J[r * n:(r + 1) * n, c * n:(c + 1) * n],
+                                   rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("call", [lambda: symbolic.state_jacobian_blocks(0, 1),
+                                  lambda: symbolic.state_jacobian_blocks(2, 1.5)])
+def test_state_jacobian_blocks_bad_input(call):
+    with pytest.raises(ValueError, match="^n|^m"):
+        call()

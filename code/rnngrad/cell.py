@@ -30,10 +30,11 @@ from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
 from ._checks import as_positive_int, as_real
-from .activations import sigmoid
+from .activations import ACTIVATIONS, derivative, sigmoid
 
 __all__ = ["parameter_count", "CellInvariants", "cell_invariants", "MemoryRun", "memory_run",
-           "GateTrajectories", "gate_trajectories", "INPUT_KINDS"]
+           "GateTrajectories", "gate_trajectories", "INPUT_KINDS", "CAROUSEL_ACTIVATIONS",
+           "CarouselRun", "carousel_run"]
 
 #: Input sequences ``gate_trajectories`` can drive the cell with.
 INPUT_KINDS = ("noise", "constant")
@@ -234,3 +235,84 @@ def gate_trajectories(*, forget_bias: float = 1.0, input_scale: float = 1.0,
         forget_bias=forget_bias, input_scale=input_scale, inputs=inputs,
         label=f"$b_f = {forget_bias:g}$, {inputs} input × {input_scale:g}",
     )
+
+
+#: Activations of the one-unit loop of :func:`carousel_run`: the RNN's two and the identity.
+CAROUSEL_ACTIVATIONS = ("tanh", "sigmoid", "linear")
+
+
+@dataclass(frozen=True)
+class CarouselRun:
+    """One unit with a self-connection, c_t = φ(z_t), z_t = w c_{t-1} + x_t, and the error
+    flowing back along its loop (chapter 5).
+
+    ``t`` (T,); ``c`` and ``z`` (T,) the unit's state and pre-activation; ``factors`` (T,) the
+    factor φ'(z_t)·w by which one step back scales the error; ``error`` (T+1,) with
+    ``error[k]`` = ∂c_{T-1}/∂c_{T-1-k}, the product of the last k factors (``error[0]`` = 1,
+    ``error[T]`` = ∂c_{T-1}/∂c_{-1}); the settings and a ``label``. ``lags``, ``norms`` (= |error|)
+    and ``bound`` (None) let ``plots.plot_lag_comparison`` draw a run as a lag curve.
+    """
+
+    t: np.ndarray
+    c: np.ndarray
+    z: np.ndarray
+    factors: np.ndarray
+    error: np.ndarray
+    w: float
+    activation: str
+    input_scale: float
+    c0: float
+    label: str
+
+    @property
+    def lags(self) -> np.ndarray:
+        """The lags k = 0 … T of ``error``."""
+        return np.arange(self.error.size)
+
+    @property
+    def norms(self) -> np.ndarray:
+        """|error[k]|, the size of the error after k steps back."""
+        return np.abs(self.error)
+
+    @property
+    def bound(self):
+        """No bound is drawn for a run (``plots.plot_lag_comparison``)."""
+        return None
+
+
+def carousel_run(w: float, *, activation: str = "tanh", T: int = 100, input_scale: float = 1.0,
+                 c0: float = 0.0, seed: int = 0) -> CarouselRun:
+    """Run one unit c_t = φ(w c_{t-1} + x_t) from c_{-1} = c0 and follow the error back.
+
+    φ is ``activation``: 'tanh', 'sigmoid' or 'linear' (φ(z) = z); x_t ~ N(0, input_scale²)
+    (T,), seeded. Going back one step multiplies the error by
+
+        ∂c_t/∂c_{t-1} = φ'(z_t) · w,
+
+    so the error injected at c_{T-1} arrives at c_{T-1-k} scaled by the product of the last k
+    factors (``error[k]``). Constant error flow for every z needs φ'(z) · w = 1: the linear
+    unit with w = 1, for which every factor, and so every ``error[k]``, is exactly 1.
+
+    Derived in :ref:`ch5-carousel` (chapter 5).
+    """
+    w = as_real(w, "w")
+    if activation not in CAROUSEL_ACTIVATIONS:
+        raise ValueError(f"activation must be one of {CAROUSEL_ACTIVATIONS}, got {activation!r}")
+    T = as_positive_int(T, "T")
+    input_scale = as_real(input_scale, "input_scale", low=0.0)
+    c0 = c_prev = as_real(c0, "c0")
+    rng = np.random.default_rng(as_positive_int(seed, "seed", minimum=0))
+    xs = input_scale * rng.standard_normal(T)
+    phi = (lambda z: z) if activation == "linear" else ACTIVATIONS[activation]
+    c, z = np.empty(T), np.empty(T)
+    for t in range(T):
+        z[t] = w * c_prev + xs[t]
+        c[t] = c_prev = float(phi(z[t]))
+    slope = np.ones(T) if activation == "linear" else derivative(activation, z)
+    factors = slope * w
+    error = np.concatenate([[1.0], np.cumprod(factors[::-1])])
+    inputs = "random inputs" if input_scale > 0 else "inputs $x_t = 0$"
+    start = f", $c_{{-1}} = {c0:g}$" if c0 != 0 else ""
+    return CarouselRun(t=np.arange(T), c=c, z=z, factors=factors, error=error, w=w,
+                       activation=activation, input_scale=input_scale, c0=c0,
+                       label=f"{activation}, $w = {w:g}$, {inputs}{start}")

@@ -840,6 +840,51 @@ def check_ch5_ex3(answer):
                  "more than half: the bias is too large.")
 
 
+CH5_WEIGHTS = (1.5, 2.0, 3.0)
+CH5_CAROUSEL_STEPS = 100
+
+
+def _carousel_errors(c0: float = 0.5, steps: int = CH5_CAROUSEL_STEPS) -> np.ndarray:
+    """error[steps] of the tanh unit at rest (no input) from c_{-1} = c0, per weight."""
+    return np.array([cell.carousel_run(w, activation="tanh", input_scale=0.0, c0=c0,
+                                       T=CH5_CAROUSEL_STEPS).error[steps] for w in CH5_WEIGHTS])
+
+
+@_checker("ch5-ex-5")
+def check_ch5_ex5(answer):
+    """Exercise ch5-ex-5: the error after 100 steps along the loop of a tanh unit at rest,
+    started from c_{-1} = 0.5, for w = 1.5, 2 and 3."""
+    got = _array(answer, (len(CH5_WEIGHTS),), "the 3 errors after 100 steps",
+                 "one per weight w = 1.5, 2, 3")
+    ref = _carousel_errors()
+    if _close(got, ref, 1e-6):
+        return ("Once the unit has settled, every factor is w(1 − c*²) < 1, the slope at "
+                "the fixed point c* = tanh(w c*).")
+    if _close(got[::-1], ref, 1e-6):
+        raise _Wrong("your values are in reverse order: w = 1.5, 2, 3.")
+    if np.all(ref > 0) and np.all(got < 0) and _close(got, np.log10(ref), 1e-6):
+        raise _Wrong("these are the base-10 logarithms; give the errors themselves.")
+    if _close(got, np.array(CH5_WEIGHTS) ** CH5_CAROUSEL_STEPS, 1e-6):
+        raise _Wrong("your values are w^100: the unit stayed at rest in 0, where tanh'(0) = 1. "
+                     "Start it from c_{-1} = 0.5 (c0=0.5).")
+    slopes = np.array([np.prod(cell.carousel_run(w, input_scale=0.0, c0=0.5).factors / w)
+                       for w in CH5_WEIGHTS])
+    if _close(got, slopes, 1e-6):
+        raise _Wrong("you multiplied the slopes tanh'(z_t) only; each step back also multiplies "
+                     "by the weight w of the loop.")
+    if _close(got, _carousel_errors(steps=CH5_CAROUSEL_STEPS - 1), 1e-6):
+        raise _Wrong(f"these are the errors after {CH5_CAROUSEL_STEPS - 1} steps: take "
+                     f"error[{CH5_CAROUSEL_STEPS}], the product of all {CH5_CAROUSEL_STEPS} "
+                     "factors.")
+    if np.any(got < 0):
+        raise _Wrong("every factor w·tanh'(z_t) is positive here, so the error is too.")
+    wrong = [w for w, g, r in zip(CH5_WEIGHTS, got, ref) if not math.isclose(g, r, rel_tol=1e-6)]
+    raise _Wrong(f"your value for w = {_listing(_fmt(w) for w in wrong)} "
+                 f"{'differs' if len(wrong) == 1 else 'differ'}; use "
+                 "cell.carousel_run(w, activation=\"tanh\", input_scale=0.0, c0=0.5) and its "
+                 "error[100].")
+
+
 # --------------------------------------------------------------------------- chapter 6
 
 
@@ -987,6 +1032,156 @@ def check_ch6_ex4(answer):
                      "(with the path through h_t), then ∂L/∂z_g for g = f, i, c, o, then "
                      "Σ_g U_gᵀ ∂L/∂z_g and f_t ⊙ ∂L/∂c_t.")
     return "Checked at the first, a middle and the last step of three LSTMs with n ≠ m."
+
+
+def _ch6_lstm(seed: int, n: int = 3, m: int = 2, T: int = 7):
+    """(params, trace) of a random LSTM with random biases and non-zero initial states, so
+    that no block of a Jacobian or a gradient is zero by accident."""
+    rng = np.random.default_rng(seed)
+    base = lstm.init(n, m, rng=rng, forget_bias=1.0, weight_scale=1.5)
+    params = lstm.LSTMParams(**{f"W_{g}": getattr(base, f"W_{g}") for g in lstm.GATES},
+                             **{f"b_{g}": 0.5 * rng.standard_normal(n) for g in lstm.GATES})
+    trace = lstm.forward(params, rng.standard_normal((T, m)), rng.uniform(-0.8, 0.8, n),
+                         rng.standard_normal(n))
+    return params, trace
+
+
+def _state_step_mistakes(params, trace, t: int) -> dict[str, np.ndarray]:
+    """S_t built with the usual mistakes, each named by the feedback it gets."""
+    n = params.n
+    S = lstm.state_jacobian(params, trace, t)
+    f, o, tc = trace.f[t], trace.o[t], trace.tanh_c[t]
+    output_term = (tc * o * (1 - o))[:, None] * params.U("o")
+    s_prev = trace.o[t - 1] * (1 - trace.tanh_c[t - 1] ** 2)
+    swap = np.r_[n:2 * n, 0:n]
+    out = {}
+    no_o = S.copy()
+    no_o[:n, :n] -= output_term
+    out["the output gate"] = no_o
+    eq6 = S.copy()
+    eq6[n:, n:] = sum(lstm.cell_jacobian_terms(params, trace, t))
+    out["eq. (6)"] = eq6
+    bare = S.copy()
+    bare[:n, n:] = np.diag(f)
+    out["tanh'(c_t)"] = bare
+    chain = S.copy()
+    chain[n:, :n] = S[n:, :n] * s_prev
+    out["h_{t-1} held"] = chain
+    out["[c; h]"] = S[np.ix_(swap, swap)]
+    out["transposed"] = S.T
+    return out
+
+
+STATE_STEP_FEEDBACK = {
+    "the output gate": "your ∂h_t/∂h_{t-1} lacks the output gate's term "
+                       "diag(tanh(c_t) ⊙ σ'(z_o)) U_o: o_t reads h_{t-1} too.",
+    "eq. (6)": "your ∂c_t/∂c_{t-1} block is eq. (6)'s A+B+C+D, in which h_{t-1} follows "
+               "c_{t-1}. In S_t the two are independent variables, so that block is diag(f_t).",
+    "tanh'(c_t)": "your ∂h_t/∂c_{t-1} is diag(f_t): h_t = o_t ⊙ tanh(c_t) reads c_t through "
+                  "tanh, which adds the factor diag(o_t ⊙ tanh'(c_t)) on the left.",
+    "h_{t-1} held": "your ∂c_t/∂h_{t-1} has the factor diag(s_{t-1}) of A_t, C_t, D_t; with "
+                    "h_{t-1} an independent variable it is K_t = Σ_g diag(·) U_g alone.",
+    "[c; h]": "your blocks are in the order [c; h]; lstm.state_jacobian orders them [h; c].",
+    "transposed": "your matrix is transposed: row i is ∂(h_t, c_t)_i, column j is "
+                  "∂/∂(h_{t-1}, c_{t-1})_j.",
+}
+
+
+@_checker("ch6-ex-5")
+def check_ch6_ex5(answer):
+    """Exercise ch6-ex-5: a function ``state_step(params, trace, t)`` returning the (2n, 2n)
+    state Jacobian S_t, built from the four blocks derived by hand."""
+    sig = "state_step(params, trace, t)"
+    fn = _function(answer, sig)
+    for seed, t in ((5, 2), (6, 5)):
+        params, trace = _ch6_lstm(seed)
+        n = params.n
+        got = _as_matrix(_call(fn, sig, params, trace, t), (2 * n, 2 * n),
+                         f"the matrix S_{t}")
+        ref = lstm.state_jacobian(params, trace, t)
+        if _close(got, ref, 1e-6, 1e-12):
+            continue
+        for name, wrong in _state_step_mistakes(params, trace, t).items():
+            if _close(got, wrong, 1e-6, 1e-12):
+                raise _Wrong(STATE_STEP_FEEDBACK[name])
+        blocks = {"∂h_t/∂h_{t-1}": (slice(0, n), slice(0, n)),
+                  "∂h_t/∂c_{t-1}": (slice(0, n), slice(n, None)),
+                  "∂c_t/∂h_{t-1}": (slice(n, None), slice(0, n)),
+                  "∂c_t/∂c_{t-1}": (slice(n, None), slice(n, None))}
+        bad = [name for name, idx in blocks.items()
+               if not _close(got[idx], ref[idx], 1e-6, 1e-12)]
+        one = len(bad) == 1
+        raise _Wrong(f"on the checker's 3-unit LSTM (t = {t}) the {'block' if one else 'blocks'} "
+                     f"{_listing(bad)} {'differs' if one else 'differ'} from "
+                     "lstm.state_jacobian.")
+    return "Checked at two steps of two 3-unit LSTMs."
+
+
+def _eq4_variant(params, trace, dE_dh, *, terms: str = "eq6", order: str = "time",
+                 readout: bool = True) -> np.ndarray:
+    """Eq. (4) with one thing changed: ``terms`` 'eq6' (A+B+C+D) or 'forget' (B only),
+    ``order`` 'time' (t = T-1 on the left) or 'reversed', ``readout`` with or without
+    ∂h_{T-1}/∂c_{T-1}."""
+    v = dE_dh * (trace.o[-1] * (1 - trace.tanh_c[-1] ** 2) if readout else 1.0)
+    steps = range(trace.T - 1, 0, -1) if order == "time" else range(1, trace.T)
+    for t in steps:
+        A, B, C, D = lstm.cell_jacobian_terms(params, trace, t)
+        v = v @ (A + B + C + D if terms == "eq6" else B)
+    f, i, ct = trace.f[0], trace.i[0], trace.c_tilde[0]
+    u0 = np.concatenate([trace.h0, trace.xs[0]])
+    dz = np.stack([v * trace.c0 * f * (1 - f), v * ct * i * (1 - i), v * i * (1 - ct * ct),
+                   np.zeros(params.n)])
+    return dz[:, :, None] * u0[None, None, :]
+
+
+@_checker("ch6-ex-6")
+def check_ch6_ex6(answer):
+    """Exercise ch6-ex-6: a function ``eq4(params, trace, dE_dh)`` returning the source's
+    eq. (4) evaluated literally, as an array (4, n, n+m) (blocks W_f, W_i, W_c, W_o)."""
+    sig = "eq4(params, trace, dE_dh)"
+    fn = _function(answer, sig)
+    for seed in (7, 8):
+        params, trace = _ch6_lstm(seed)
+        n, m = params.n, params.m
+        dE_dh = np.random.default_rng(seed).standard_normal(n)
+        got = _as_matrix(_call(fn, sig, params, trace, dE_dh), (4, n, n + m),
+                         "the returned array")
+        ref = gradients.eq4_single_path(params, trace, dE_dh)
+        if _close(got, ref, 1e-6, 1e-14):
+            continue
+        dL_dh = np.zeros_like(trace.h)
+        dL_dh[-1] = dE_dh
+        full, terms = lstm.backward(params, trace, dL_dh), lstm.bptt_terms(params, trace, dL_dh)
+        if _close(got, np.stack([full.W_f, full.W_i, full.W_c, full.W_o]), 1e-6, 1e-14):
+            raise _Wrong("this is the true gradient (lstm.backward), the sum over all steps; "
+                         "the exercise asks for eq. (4), which keeps one path.")
+        if _close(got, np.stack([terms.W_f[0], terms.W_i[0], terms.W_c[0], terms.W_o[0]]),
+                  1e-6, 1e-14):
+            raise _Wrong("this is the true contribution of step 0 (term 0 of lstm.bptt_terms). "
+                         "Eq. (4) multiplies the terms A_t+B_t+C_t+D_t of eq. (6), and c_0 does "
+                         "not depend on W_o.")
+        mistakes = {
+            "you multiplied B_t = diag(f_t) only; the source plugs all of eq. (6), "
+            "A_t+B_t+C_t+D_t, into eq. (4).": dict(terms="forget"),
+            "your product runs the wrong way: the factor for t = T−1 stands on the left, next "
+            "to ∂h_{T-1}/∂c_{T-1}, and the factor for t = 1 on the right.": dict(order="reversed"),
+            "the factor ∂h_{T-1}/∂c_{T-1} = diag(o_{T-1} ⊙ tanh'(c_{T-1})) is missing.":
+                dict(readout=False),
+        }
+        for message, kw in mistakes.items():
+            if _close(got, _eq4_variant(params, trace, dE_dh, **kw), 1e-6, 1e-14):
+                raise _Wrong(message)
+        if _close(got[:3], ref[:3], 1e-6, 1e-14):
+            raise _Wrong("your W_o block is not zero: c_0 = f_0 ⊙ c_{-1} + i_0 ⊙ c̃_0 does not "
+                         "depend on W_o, so ∂c_0/∂W has no W_o part.")
+        if _close(got, -ref, 1e-6, 1e-14):
+            raise _Wrong("your array has the wrong sign.")
+        gates = [f"W_{g}" for k, g in enumerate("fico")
+                 if not _close(got[k], ref[k], 1e-6, 1e-14)]
+        one = len(gates) == 1
+        raise _Wrong(f"on the checker's 3-unit LSTM the {'block' if one else 'blocks'} for "
+                     f"{_listing(gates)} {'differs' if one else 'differ'} from eq. (4).")
+    return "Checked on two 3-unit LSTMs with non-zero initial states."
 
 
 # --------------------------------------------------------------------------- chapter 7

@@ -26,7 +26,8 @@ from ._checks import as_array
 from ._linalg import frobenius_norms, largest_abs, unscaled
 
 __all__ = ["step_jacobians", "jacobian_products", "gradient_norm_vs_lag", "step_contribution_norms",
-           "cell_term_norms", "CellPathGap", "cell_path_gap"]
+           "cell_term_norms", "CellPathGap", "cell_path_gap", "StateBlockNorms",
+           "state_block_norms", "eq4_single_path", "Eq4Gap", "eq4_gap"]
 
 _NORMS = {"spectral": 2, "fro": "fro"}
 
@@ -300,3 +301,131 @@ def cell_path_gap(params, trace) -> CellPathGap:
         rd = np.where(fn_c > 0, diff / fn_c, np.nan)
     fn, cn = _rescale(fn_hat, ef), _rescale(cn_hat, ec)
     return CellPathGap(np.arange(full.shape[0]), fn, cn, rd)
+
+
+@dataclass(frozen=True)
+class StateBlockNorms:
+    """Chapter 6: which blocks of the LSTM's (h, c) Jacobian products carry the norm.
+
+    For every lag k = 0 … T-1, P_k = ∂(h_{T-1}, c_{T-1})/∂(h_{T-1-k}, c_{T-1-k}), the product
+    of k state Jacobians S_t. ``hh``, ``hc``, ``ch``, ``cc`` (T,) are the spectral norms of its
+    four n × n blocks (``hc`` = ∂h_{T-1}/∂c_{T-1-k}); ``forget_line`` (T,) is ‖Π diag(f_t)‖,
+    the largest product of one unit's forget gates over the k steps (the diagonal line of the
+    cc-blocks alone); ``output_path`` (T,) is ‖Π diag(tanh(c_t) ⊙ σ'(z_o,t)) U_o‖, the path
+    from h back to h through the output gates only, which never touches the cell state.
+    """
+
+    lags: np.ndarray
+    hh: np.ndarray
+    hc: np.ndarray
+    ch: np.ndarray
+    cc: np.ndarray
+    forget_line: np.ndarray
+    output_path: np.ndarray
+
+
+def state_block_norms(params, trace) -> StateBlockNorms:
+    """Norms of the four blocks of S_{T-1} ⋯ S_{T-k} for every lag k, beside the forget line
+    Π diag(f_t) and the output-gate-only path (see :class:`StateBlockNorms`). LSTM, one
+    sequence.
+
+    Derived in :ref:`ch6-hc-step` (chapter 6).
+    """
+    if not isinstance(params, _lstm.LSTMParams):
+        raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
+    _check_sequence(params, trace)
+    n = params.n
+    S = _step_jacobians(params, trace, "full")                          # (T-1, 2n, 2n)
+    P, exps = _scaled_products(S, np.eye(2 * n))
+    blocks = {name: _rescale(_matrix_norms(np.ascontiguousarray(P[:, r, c]), "spectral"), exps)
+              for name, (r, c) in {"hh": (slice(0, n), slice(0, n)),
+                                   "hc": (slice(0, n), slice(n, None)),
+                                   "ch": (slice(n, None), slice(0, n)),
+                                   "cc": (slice(n, None), slice(n, None))}.items()}
+    log_f = np.concatenate([np.zeros((1, n)), np.cumsum(np.log(trace.f[:0:-1]), axis=0)])
+    forget_line = np.exp(log_f.max(axis=1))
+    beta = trace.tanh_c * trace.o * (1.0 - trace.o)                     # ∂h_t/∂z_o,t
+    O, e_o = _scaled_products(beta[1:, :, None] * params.U("o"), np.eye(n))
+    output_path = _rescale(_matrix_norms(O, "spectral"), e_o)
+    return StateBlockNorms(np.arange(trace.T), blocks["hh"], blocks["hc"], blocks["ch"],
+                           blocks["cc"], forget_line, output_path)
+
+
+def _check_last_h_grad(params, trace, dE_dh) -> np.ndarray:
+    if not isinstance(params, _lstm.LSTMParams):
+        raise ValueError(f"params must be LSTMParams, got {type(params).__name__}")
+    _check_sequence(params, trace)
+    return as_array(dE_dh, "dE_dh", (params.n,))
+
+
+def _eq4_single_path(params, trace, dE_dh) -> np.ndarray:
+    """eq4_single_path for arguments already checked."""
+    s_last = trace.o[-1] * (1.0 - trace.tanh_c[-1] ** 2)              # ∂h_{T-1}/∂c_{T-1}
+    v = dE_dh * s_last                                                 # a row vector (n,)
+    if trace.T > 1:
+        for J in _step_jacobians(params, trace, "cell")[::-1]:        # A_t+B_t+C_t+D_t, t = T-1 … 1
+            v = v @ J
+    f, i, ct = trace.f[0], trace.i[0], trace.c_tilde[0]
+    u0 = np.concatenate([trace.h0, trace.xs[0]])                      # [h_{-1}, x_0]
+    dz = np.stack([v * trace.c0 * f * (1.0 - f),                      # ∂c_0/∂z_f,0 …
+                   v * ct * i * (1.0 - i),
+                   v * i * (1.0 - ct * ct),
+                   np.zeros(params.n)])                               # c_0 does not read W_o
+    return dz[:, :, None] * u0[None, None, :]
+
+
+def eq4_single_path(params, trace, dE_dh) -> np.ndarray:
+    """The source's eq. (4) evaluated literally, for a loss E that reads h_{T-1}:
+
+        ∂E/∂W = ∂E/∂h_{T-1} ∂h_{T-1}/∂c_{T-1} (Π_{t=1}^{T-1} ∂c_t/∂c_{t-1}) ∂c_0/∂W
+
+    with each ∂c_t/∂c_{t-1} = A_t + B_t + C_t + D_t (eq. 6, as the source plugs it in),
+    ∂h_{T-1}/∂c_{T-1} = diag(o_{T-1} ⊙ tanh'(c_{T-1})) and ∂c_0/∂W the derivative of
+    c_0 = f_0 ⊙ c_{-1} + i_0 ⊙ c̃_0 with respect to the weights of f, i and c̃ (c_0 does not
+    depend on W_o). ``dE_dh`` is ∂E/∂h_{T-1} (n,). Returns (4, n, n+m): the blocks for W_f,
+    W_i, W_c, W_o, in the layout of ``lstm.backward``'s gradients.
+
+    Derived in :ref:`ch6-eq4` (chapter 6).
+    """
+    dE_dh = _check_last_h_grad(params, trace, dE_dh)
+    return _eq4_single_path(params, trace, dE_dh)
+
+
+@dataclass(frozen=True)
+class Eq4Gap:
+    """Chapter 6: eq. (4) against the true gradient of a loss on h_{T-1}.
+
+    ``eq4``, ``full`` and ``term0`` are (4, n, n+m) (blocks W_f, W_i, W_c, W_o): eq. (4)
+    evaluated literally, the true ∂E/∂W (``lstm.backward``) and the true contribution of
+    step 0 (term 0 of ``lstm.bptt_terms``). ``rel_error`` = ‖eq4 − full‖/‖full‖,
+    ``captured`` = ‖eq4‖/‖full‖, ``term0_share`` = ‖term0‖/‖full‖ and ``term0_gap`` =
+    ‖eq4 − term0‖/‖term0‖ (what eq. (4) misses even of the one step it keeps); Frobenius norms.
+    """
+
+    eq4: np.ndarray
+    full: np.ndarray
+    term0: np.ndarray
+    rel_error: float
+    captured: float
+    term0_share: float
+    term0_gap: float
+
+
+def eq4_gap(params, trace, dE_dh) -> Eq4Gap:
+    """Compare the source's eq. (4) (:func:`eq4_single_path`) with the true gradient of a loss
+    that reads h_{T-1} only (``dE_dh`` = ∂E/∂h_{T-1}, shape (n,)). See :class:`Eq4Gap`.
+
+    Derived in :ref:`ch6-eq4` (chapter 6).
+    """
+    dE_dh = _check_last_h_grad(params, trace, dE_dh)
+    dL_dh = np.zeros_like(trace.h)
+    dL_dh[-1] = dE_dh
+    g = _lstm.backward(params, trace, dL_dh)
+    terms = _lstm.bptt_terms(params, trace, dL_dh)
+    full = np.stack([g.W_f, g.W_i, g.W_c, g.W_o])
+    term0 = np.stack([terms.W_f[0], terms.W_i[0], terms.W_c[0], terms.W_o[0]])
+    eq4 = _eq4_single_path(params, trace, dE_dh)
+    norm = np.linalg.norm
+    return Eq4Gap(eq4, full, term0, float(norm(eq4 - full) / norm(full)),
+                  float(norm(eq4) / norm(full)), float(norm(term0) / norm(full)),
+                  float(norm(eq4 - term0) / norm(term0)))

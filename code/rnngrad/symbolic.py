@@ -15,7 +15,8 @@ from ._checks import as_positive_int
 
 __all__ = ["sigmoid", "activation_derivative_bound", "eq2_scalar", "eq2_matrix", "eq2_jacobian_function",
            "eq6_terms", "eq6_printed", "eq6_audit", "eq6_terms_function", "eq6_scalar_display",
-           "audit_source_equations", "SymbolicCheck", "gru_step_jacobian", "gru_scalar_terms",
+           "audit_source_equations", "SymbolicCheck", "carousel_ode", "state_jacobian_blocks",
+           "gru_step_jacobian", "gru_scalar_terms",
            "gru_jacobian_function", "gru_conventions"]
 
 
@@ -332,6 +333,93 @@ def audit_source_equations() -> dict[str, bool]:
     out = {"eq2": eq2_scalar("sigmoid").holds}
     out.update({f"eq6.{k}": v for k, v in eq6_audit(1, 1).items()})
     return out
+
+
+# --------------------------------------------------------------------------- the carousel
+
+
+def carousel_ode() -> dict:
+    """The constant error carousel of Hochreiter & Schmidhuber (1997), solved by SymPy.
+
+    One unit c_t = φ(z_t), z_t = w c_{t-1}: going back one step scales the error by φ'(z)·w.
+    Constant flow for every z on the trajectory needs the ODE φ'(z)·w = 1; ``sp.dsolve``
+    integrates it to φ(z) = z/w + C₁, and ``checkodesol`` substitutes it back. Returns
+    {"z", "w", "ode", "solution" (the Eq φ(z) = …), "holds" (the solution solves the ODE),
+    "factor" (φ'(z)·w of the solution, simplified), "identity" (with w = 1 and C₁ = 0 the
+    solution is φ(z) = z)}.
+
+    Derived in :ref:`ch5-carousel` (chapter 5).
+    """
+    z = sp.Symbol("z", real=True)
+    w = sp.Symbol("w", nonzero=True, real=True)
+    phi = sp.Function("phi")
+    ode = sp.Eq(w * phi(z).diff(z), 1)
+    solution = sp.dsolve(ode, phi(z))
+    holds = bool(sp.checkodesol(ode, solution)[0])
+    factor = sp.simplify(w * solution.rhs.diff(z))
+    constants = solution.rhs.free_symbols - {z, w}
+    identity = sp.simplify(solution.rhs.subs({w: 1, **{k: 0 for k in constants}}) - z) == 0
+    return {"z": z, "w": w, "ode": ode, "solution": solution, "holds": holds,
+            "factor": factor, "identity": bool(identity)}
+
+
+# --------------------------------------------------------------------------- the (h, c) step
+
+
+def state_jacobian_blocks(n: int = 2, m: int = 1) -> dict[str, SymbolicCheck]:
+    """The four blocks of the LSTM's step Jacobian ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}), derived
+    by SymPy on a symbolic cell with n units and m inputs, against the forms derived by hand:
+
+        ∂c_t/∂c_{t-1} = diag(f_t)
+        ∂c_t/∂h_{t-1} = K_t = diag(c_{t-1} ⊙ σ'(z_f)) U_f + diag(c̃_t ⊙ σ'(z_i)) U_i
+                                + diag(i_t ⊙ tanh'(z_c)) U_c
+        ∂h_t/∂c_{t-1} = diag(o_t ⊙ tanh'(c_t)) diag(f_t)
+        ∂h_t/∂h_{t-1} = diag(tanh(c_t) ⊙ σ'(z_o)) U_o + diag(o_t ⊙ tanh'(c_t)) K_t
+
+    with z_g = U_g h_{t-1} + V_g x_t + b_g and h_{t-1}, c_{t-1} independent variables.
+    Returns {"hh", "hc", "ch", "cc"}: each a SymbolicCheck (SymPy's block, the hand form,
+    whether they are equal).
+
+    Derived in :ref:`ch6-hc-step` (chapter 6).
+    """
+    n = as_positive_int(n, "n")
+    m = as_positive_int(m, "m")
+    U, V, b, c, _, x = _lstm_cell_symbols(n, m)
+    U["o"] = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"u^o_{i + 1}{j + 1}", real=True))
+    V["o"] = sp.Matrix(n, m, lambda i, j: sp.Symbol(f"v^o_{i + 1}{j + 1}", real=True))
+    b["o"] = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"b^o_{i + 1}", real=True))
+    h = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"h_{i + 1}", real=True))
+    z = {g: U[g] * h + V[g] * x + b[g] for g in "fico"}
+    f, i, o = (z[g].applyfunc(sigmoid) for g in "fio")
+    ct = z["c"].applyfunc(sp.tanh)
+    c_next = f.multiply_elementwise(c) + i.multiply_elementwise(ct)
+    h_next = o.multiply_elementwise(c_next.applyfunc(sp.tanh))
+
+    zz = sp.Symbol("z", real=True)
+    dsig = sp.Lambda(zz, sp.diff(sigmoid(zz), zz))
+    dtanh = sp.Lambda(zz, sp.diff(sp.tanh(zz), zz))
+
+    def diag(v):
+        return sp.diag(*list(v))
+
+    def act(fn, v):
+        return v.applyfunc(fn)
+
+    K = (diag(c.multiply_elementwise(act(dsig, z["f"]))) * U["f"]
+         + diag(ct.multiply_elementwise(act(dsig, z["i"]))) * U["i"]
+         + diag(i.multiply_elementwise(act(dtanh, z["c"]))) * U["c"])
+    out_scale = diag(o.multiply_elementwise(act(dtanh, c_next)))      # ∂h_t/∂c_t
+    claimed = {
+        "cc": diag(f),
+        "ch": K,
+        "hc": out_scale * diag(f),
+        "hh": diag(c_next.applyfunc(sp.tanh).multiply_elementwise(act(dsig, z["o"]))) * U["o"]
+        + out_scale * K,
+    }
+    derived = {"cc": c_next.jacobian(c), "ch": c_next.jacobian(h),
+               "hc": h_next.jacobian(c), "hh": h_next.jacobian(h)}
+    return {k: SymbolicCheck(derived[k], claimed[k], _zero(derived[k] - claimed[k]))
+            for k in ("hh", "hc", "ch", "cc")}
 
 
 # --------------------------------------------------------------------------- the GRU
