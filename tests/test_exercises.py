@@ -277,6 +277,38 @@ def test_ch3_ex3(capsys):
     rejects(capsys, "ch3-ex-3", fixed_T, "shape (4, 4)")
 
 
+def _truncated_relative_error(params, trace, dL_dc, K):
+    full = bptt.stacked_gradient(rnn.backward(params, trace, dL_dc))
+    part = bptt.stacked_gradient(bptt.truncated_backward(params, trace, dL_dc, K))
+    return np.linalg.norm(part - full) / np.linalg.norm(full)
+
+
+def smallest_K(params, trace, dL_dc, tol):
+    return next(K for K in range(trace.T)
+                if _truncated_relative_error(params, trace, dL_dc, K) <= tol)
+
+
+def test_ch3_ex6(capsys):
+    accepts(capsys, "ch3-ex-6", smallest_K)
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: smallest_K(p, tr, dL, tol) + 1,
+            "one too large", "lag")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: max(smallest_K(p, tr, dL, tol) - 1, 0),
+            "still above tol")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: min(smallest_K(p, tr, dL, tol) + 3,
+                                                           tr.T - 1), "smaller k already")
+
+    def absolute(p, tr, dL, tol):
+        full = bptt.stacked_gradient(rnn.backward(p, tr, dL))
+        return next(K for K in range(tr.T) if np.linalg.norm(
+            bptt.stacked_gradient(bptt.truncated_backward(p, tr, dL, K)) - full) <= tol)
+    rejects(capsys, "ch3-ex-6", absolute, "absolute error", "relative")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: tr.T, "outside 0")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: 2.5, "whole number of steps")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: "3", "whole number K", "a string")
+    rejects(capsys, "ch3-ex-6", 3, "function", "without parentheses")
+    rejects(capsys, "ch3-ex-6", [3], "expected a function")
+
+
 # --------------------------------------------------------------------------- chapter 4
 
 

@@ -611,6 +611,68 @@ def check_ch3_ex3(answer):
     return "Checked on two networks (T = 6 and T = 4)."
 
 
+def _ch3_ex6_problems():
+    """(params, trace, dL_dc, tol): a sigmoid network whose gradient vanishes (loss at every
+    step) and a tanh network with an orthogonal W_rec and small states, whose does not."""
+    rng = np.random.default_rng(66)
+    sig = rnn.init(8, 2, rng=rng, scale=2.0)
+    tr = rnn.forward(sig, rng.standard_normal((30, 2)))
+    dL = 20.0 * bptt.every_step_loss_grad(tr, rng.uniform(0.0, 1.0, (30, 8)))   # E × 20
+    Q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    orth = rnn.RNNParams(W_rec=Q, W_in=0.05 * rng.standard_normal((6, 2)), b=np.zeros(6),
+                         activation="tanh")
+    tr_o = rnn.forward(orth, rng.standard_normal((20, 2)))
+    dL_o = bptt.last_state_loss_grad(tr_o, rng.uniform(-0.1, 0.1, 6))
+    return [(sig, tr, dL, 1e-3), (sig, tr, dL, 1e-8), (orth, tr_o, dL_o, 0.1)]
+
+
+def _truncation_errors(p, tr, dL) -> tuple[np.ndarray, np.ndarray]:
+    """Relative and absolute errors of truncated BPTT for K = 0, …, T − 1."""
+    full = bptt.stacked_gradient(rnn.backward(p, tr, dL))
+    diffs = [np.linalg.norm(bptt.stacked_gradient(bptt.truncated_backward(p, tr, dL, K)) - full)
+             for K in range(tr.T)]
+    return np.array(diffs) / np.linalg.norm(full), np.array(diffs)
+
+
+@_checker("ch3-ex-6")
+def check_ch3_ex6(answer):
+    """Exercise ch3-ex-6: a function ``smallest_K(params, trace, dL_dc, tol)`` returning the
+    smallest K whose truncated gradient has a relative error of at most ``tol``."""
+    sig = "smallest_K(params, trace, dL_dc, tol)"
+    fn = _function(answer, sig, result_type=(int, np.integer))
+    for p, tr, dL, tol in _ch3_ex6_problems():
+        out = _call(fn, sig, p, tr, dL, tol)
+        if isinstance(out, (bool, np.bool_)) or not isinstance(out, (int, np.integer, float,
+                                                                       np.floating)):
+            raise _Wrong(f"your function `{sig}` should return a whole number K, "
+                         f"got {_a(out)}.")
+        if not float(out).is_integer():
+            raise _Wrong(f"your function returned {out}; K is a whole number of steps.")
+        K = int(out)
+        rel, absolute = _truncation_errors(p, tr, dL)
+        ref = int(np.argmax(rel <= tol))
+        where = f"(T = {tr.T}, tol = {tol:g})"
+        if K == ref:
+            continue
+        if not 0 <= K <= tr.T - 1:
+            raise _Wrong(f"your K = {K} is outside 0, …, T − 1 {where}; K = T − 1 already "
+                         "keeps every path.")
+        if K == ref + 1:
+            raise _Wrong(f"your K is one too large {where}: K counts the Jacobians a path "
+                         "crosses (its lag), not the steps of the window (K + 1); K = 0 "
+                         "keeps the immediate derivatives alone.")
+        if K == int(np.argmax(absolute <= tol)):
+            raise _Wrong(f"your K {where} is where the absolute error ‖truncated − full‖ "
+                         "falls below tol; the exercise asks for the relative error, "
+                         "divided by ‖full‖.")
+        if K < ref:
+            raise _Wrong(f"at your K the relative error is still above tol {where}: it must "
+                         "be at most tol.")
+        raise _Wrong(f"a smaller K already has a relative error of at most tol {where}: "
+                     "start from K = 0.")
+    return "Checked on a sigmoid network at two tolerances and on a tanh network."
+
+
 # --------------------------------------------------------------------------- chapter 4
 
 CH4_NORM = 8.0
