@@ -279,6 +279,80 @@ def test_gradient_descent_step(rng):
     assert (E0 - E2) == pytest.approx(lr * sq, rel=1e-2)
 
 
+# --------------------------------------------------------------------------- truncated BPTT
+
+
+def _paths_up_to_lag(params, tr, dL_dc, K):
+    """Brute force: Σ over (k, j) with 0 <= k − j <= K of ∂⁺E/∂c_k (J_k ⋯ J_{j+1}) ∂⁺c_j/∂θ,
+    every product formed as matrices; ∂E/∂c_{-1} from the losses at k <= K."""
+    n = params.n
+    W = np.zeros((n, n + params.m))
+    b = np.zeros(n)
+    c0 = np.zeros(n)
+    for k in range(tr.T):
+        P = np.eye(n)                                      # ∂c_k/∂c_j, j = k, k−1, …
+        for j in range(k, max(-1, k - K - 1), -1):
+            row = dL_dc[k] @ P
+            W += np.einsum("i,iab->ab", row, bptt.immediate_derivative(params, tr, j))
+            b += row * tr.dact[j]
+            P = P @ (rnn.step_jacobian(params, tr, j) if j > 0
+                     else tr.dact[0][:, None] * params.W_rec)
+        if k <= K:
+            c0 += dL_dc[k] @ P                             # P = ∂c_k/∂c_{-1}
+    return W, b, c0
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("K", [0, 1, 2, 4])
+def test_truncated_backward_is_the_sum_of_the_paths_up_to_lag_K(rng, activation, K):
+    params, xs, c0 = random_rnn(rng, 3, 2, 6, activation=activation)
+    tr = rnn.forward(params, xs, c0)
+    dL = rng.standard_normal(tr.c.shape)
+    dL[2] = 0.0                                            # a step without a loss
+    g = bptt.truncated_backward(params, tr, dL, K)
+    W, b, dc0 = _paths_up_to_lag(params, tr, dL, K)
+    np.testing.assert_allclose(bptt.stacked_gradient(g), W, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(g.b, b, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(g.c0, dc0, rtol=1e-10, atol=1e-14)
+    full = bptt.stacked_gradient(rnn.backward(params, tr, dL))
+    assert numdiff.relative_error(bptt.stacked_gradient(g), full) > 1e-6   # something dropped
+
+
+@pytest.mark.parametrize("B", BATCHES)
+@pytest.mark.parametrize("K", [5, 6, 50])
+def test_truncated_backward_with_K_at_least_T_minus_1_is_full_bptt(rng, B, K):
+    params, xs, c0 = random_rnn(rng, 3, 2, 6, B)
+    tr = rnn.forward(params, xs, c0)
+    dL = rng.standard_normal(tr.c.shape)
+    g, full = bptt.truncated_backward(params, tr, dL, K), rnn.backward(params, tr, dL)
+    for name in ("W_rec", "W_in", "b", "c0"):
+        np.testing.assert_allclose(getattr(g, name), getattr(full, name), rtol=1e-12, atol=1e-15)
+
+
+def test_truncated_backward_of_a_batch_sums_its_sequences(rng):
+    params, xs, c0 = random_rnn(rng, 3, 2, 5, 3)
+    tr = rnn.forward(params, xs, c0)
+    dL = rng.standard_normal(tr.c.shape)
+    g = bptt.truncated_backward(params, tr, dL, 2)
+    parts = [bptt.truncated_backward(params, rnn.forward(params, xs[:, i], c0[i]), dL[:, i], 2)
+             for i in range(3)]
+    for name in ("W_rec", "W_in", "b"):
+        np.testing.assert_allclose(getattr(g, name), sum(getattr(p, name) for p in parts),
+                                   rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(g.c0, np.stack([p.c0 for p in parts]), rtol=1e-12, atol=1e-15)
+
+
+def test_truncated_backward_of_the_last_state_loss_keeps_the_last_K_plus_1_terms(rng):
+    params, xs, c0 = random_rnn(rng, 4, 2, 8)
+    tr = rnn.forward(params, xs, c0)
+    dL = bptt.last_state_loss_grad(tr, np.full(4, 0.4))
+    terms = bptt.stacked_gradient(rnn.bptt_terms(params, tr, dL))
+    for K in range(8):
+        kept = terms[8 - 1 - K:].sum(axis=0)                # term j has lag T − 1 − j
+        np.testing.assert_allclose(bptt.stacked_gradient(bptt.truncated_backward(params, tr, dL, K)),
+                                   kept, rtol=1e-12, atol=1e-15)
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -323,6 +397,10 @@ def test_validation(case):
         (lambda: bptt.step_contribution_profile(loss="first"), "loss"),
         (lambda: bptt.step_contribution_profile(activation="relu"), "activation"),
         (lambda: bptt.step_contribution_profile(seed=-2), "seed"),
+        (lambda: bptt.truncated_backward(params, tr, np.ones((4, 2)), 1), "dL_dc"),
+        (lambda: bptt.truncated_backward(params, tr, np.ones((4, 3)), -1), "K"),
+        (lambda: bptt.truncated_backward(params, tr, np.ones((4, 3)), 1.5), "K"),
+        (lambda: bptt.truncated_backward(W, tr, np.ones((4, 3)), 1), "params"),
         (lambda: bptt.gradient_descent_step(params, W, 0.1), "grads"),
         (lambda: bptt.gradient_descent_step(
             params, rnn.bptt_terms(params, tr, np.ones((4, 3))), 0.1), "grads.W_rec"),

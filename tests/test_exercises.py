@@ -20,7 +20,8 @@ from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradie
 from rnngrad.activations import sigmoid
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
-CHAPTERS = sorted(BOOK.glob("ch[0-9][0-9]_*.ipynb"))
+#: The pages with exercises: the linear-algebra page and the chapters.
+CHAPTERS = [BOOK / "linear_algebra.ipynb"] + sorted(BOOK.glob("ch[0-9][0-9]_*.ipynb"))
 
 
 def _chapter_of(label: str) -> Path:
@@ -128,6 +129,78 @@ def test_booleans_are_not_answers(capsys, label):
 def test_unknown_label():
     with pytest.raises(ValueError, match="label must be one of"):
         exercises.check("ch0-ex-1", 1.0)
+
+
+# --------------------------------------------------------------------------- the linear-algebra page
+
+
+def test_la_ex1(capsys):
+    A = np.array([[3.0, 0.0], [4.0, 5.0]])
+    sigma = np.sqrt(np.linalg.eigvalsh(A.T @ A))[::-1]           # by hand: AᵀA has 45 and 5
+    np.testing.assert_allclose(sigma, [np.sqrt(45), np.sqrt(5)])
+    accepts(capsys, "la-ex-1", sigma)
+    accepts(capsys, "la-ex-1", [np.sqrt(45), np.sqrt(5)])
+    rejects(capsys, "la-ex-1", sigma[::-1], "wrong order")
+    rejects(capsys, "la-ex-1", [5.0, 3.0], "eigenvalues of A", "AᵀA")
+    rejects(capsys, "la-ex-1", [3.0, 5.0], "eigenvalues of A")
+    rejects(capsys, "la-ex-1", [45.0, 5.0], "square roots")
+    rejects(capsys, "la-ex-1", [-np.sqrt(45), np.sqrt(5)], "never negative")
+    rejects(capsys, "la-ex-1", [7.0, 2.0], "not the singular values")
+    rejects(capsys, "la-ex-1", 6.7, "shape (2,)")
+    rejects(capsys, "la-ex-1", [np.nan, 1.0], "not finite")
+
+
+def _la_ex2_norms():
+    W = np.array([[0.95, 1.0], [0.0, 0.95]])
+    P, out = np.eye(2), []
+    for _ in range(400):
+        out.append(np.linalg.norm(P, 2))
+        P = P @ W
+    return np.array(out)
+
+
+def test_la_ex2(capsys):
+    norms = _la_ex2_norms()
+    k = int(np.argmax(norms))
+    assert k == 19
+    accepts(capsys, "la-ex-2", (k, norms[k]))
+    accepts(capsys, "la-ex-2", np.array([k, norms[k]]))
+    rejects(capsys, "la-ex-2", (norms[k], k), "wrong order")
+    rejects(capsys, "la-ex-2", (k, k * 0.95 ** (k - 1)), "off-diagonal entry")
+    rejects(capsys, "la-ex-2", (k + 1, norms[k + 1]), "off by one")
+    rejects(capsys, "la-ex-2", (k - 1, norms[k]), "off by one")
+    rejects(capsys, "la-ex-2", (5, norms[5]), "not the largest")
+    rejects(capsys, "la-ex-2", (40, 0.95 ** 40), "normal matrix")
+    rejects(capsys, "la-ex-2", (k, 7.0), "k* is right")
+    rejects(capsys, "la-ex-2", (2.5, 3.5), "whole number")
+    rejects(capsys, "la-ex-2", (60, 1.0), "neither number")
+    rejects(capsys, "la-ex-2", 19, "shape (2,)")
+
+
+def jacobian(f, x, h=1e-6):
+    x = np.asarray(x, dtype=float)
+    columns = []
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e[j] = h
+        columns.append((f(x + e) - f(x - e)) / (2 * h))
+    return np.stack(columns, axis=1)
+
+
+def test_la_ex3(capsys):
+    accepts(capsys, "la-ex-3", jacobian)
+    rejects(capsys, "la-ex-3", lambda f, x: 2 * jacobian(f, x), "twice as large", "2h")
+    rejects(capsys, "la-ex-3", lambda f, x: jacobian(f, x) / 2, "half as large")
+    rejects(capsys, "la-ex-3", lambda f, x: jacobian(f, x).T, "transposed")
+
+    def forward_difference(f, x, h=1e-3):
+        return np.stack([(f(x + h * e) - f(x)) / h for e in np.eye(x.size)], axis=1)
+    rejects(capsys, "la-ex-3", forward_difference, "close but not accurate", "central")
+    rejects(capsys, "la-ex-3", lambda f, x: np.zeros((len(f(x)), x.size)), "differs")
+    rejects(capsys, "la-ex-3", lambda f, x: np.full((len(f(x)), x.size), np.nan), "not finite")
+    rejects(capsys, "la-ex-3", lambda f, x: 1 / 0, "ZeroDivisionError")
+    rejects(capsys, "la-ex-3", np.eye(3), "without parentheses")
+    rejects(capsys, "la-ex-3", 3, "expected a function")
 
 
 # --------------------------------------------------------------------------- chapter 1
@@ -275,6 +348,38 @@ def test_ch3_ex3(capsys):
     rejects(capsys, "ch3-ex-3", every, "rows are the same", "only in row k")
     fixed_T = lambda p, tr, ys: np.pad(loss_step_norms(p, tr, ys), (0, 6 - tr.T))  # T = 6 only  # noqa: E731
     rejects(capsys, "ch3-ex-3", fixed_T, "shape (4, 4)")
+
+
+def _truncated_relative_error(params, trace, dL_dc, K):
+    full = bptt.stacked_gradient(rnn.backward(params, trace, dL_dc))
+    part = bptt.stacked_gradient(bptt.truncated_backward(params, trace, dL_dc, K))
+    return np.linalg.norm(part - full) / np.linalg.norm(full)
+
+
+def smallest_K(params, trace, dL_dc, tol):
+    return next(K for K in range(trace.T)
+                if _truncated_relative_error(params, trace, dL_dc, K) <= tol)
+
+
+def test_ch3_ex6(capsys):
+    accepts(capsys, "ch3-ex-6", smallest_K)
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: smallest_K(p, tr, dL, tol) + 1,
+            "one too large", "lag")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: max(smallest_K(p, tr, dL, tol) - 1, 0),
+            "still above tol")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: min(smallest_K(p, tr, dL, tol) + 3,
+                                                           tr.T - 1), "smaller k already")
+
+    def absolute(p, tr, dL, tol):
+        full = bptt.stacked_gradient(rnn.backward(p, tr, dL))
+        return next(K for K in range(tr.T) if np.linalg.norm(
+            bptt.stacked_gradient(bptt.truncated_backward(p, tr, dL, K)) - full) <= tol)
+    rejects(capsys, "ch3-ex-6", absolute, "absolute error", "relative")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: tr.T, "outside 0")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: 2.5, "whole number of steps")
+    rejects(capsys, "ch3-ex-6", lambda p, tr, dL, tol: "3", "whole number K", "a string")
+    rejects(capsys, "ch3-ex-6", 3, "function", "without parentheses")
+    rejects(capsys, "ch3-ex-6", [3], "expected a function")
 
 
 # --------------------------------------------------------------------------- chapter 4
@@ -789,8 +894,9 @@ def test_ch8_ex4(capsys):
 
 
 def test_every_chapter_is_searched():
-    assert [p.name[:4] for p in CHAPTERS] == [f"ch0{k}" for k in range(1, 10)] + ["ch10"]
+    assert [p.name[:4] for p in CHAPTERS] == ["line"] + [f"ch0{k}" for k in range(1, 10)] + ["ch10"]
     assert _chapter_of("gru-ex-1").name == "ch10_gru.ipynb"
+    assert _chapter_of("la-ex-1").name == "linear_algebra.ipynb"
 
 
 def test_gru_ex1(capsys):

@@ -91,6 +91,10 @@ def _readout():
 PLOT_CASES = {
     "plot_lag_curve": [lambda ax: plots.plot_lag_curve(lag_curves.rnn_lag_curve(
         n=16, T=300, scale=0.5, activation="sigmoid", seed=0), ax=ax)],
+    "plot_circle_image": [lambda ax: plots.plot_circle_image([[1.5, 1.0], [0.0, 0.5]], ax=ax)],
+    "plot_power_norms": [lambda ax: plots.plot_power_norms(
+        gradients.power_norms(W := np.array([[0.9, 5.0], [0.0, 0.9]]), 120), rho=0.9,
+        norm=float(np.linalg.norm(W, 2)), ax=ax)],
     "plot_threshold_sweep": [lambda ax: plots.plot_threshold_sweep(
         s := np.array([0.5, 2, 4, 8, 16]), lag_curves.norm_at_lag_sweep(
             s, lag=50, n=16, activation="sigmoid", seeds=range(3)), gamma=0.25, lag=50, ax=ax)],
@@ -303,6 +307,18 @@ def test_palette_stays_apart_in_greyscale():
 
     first = sorted(lightness(c) for c in style.CYCLE[:3])
     assert min(np.diff(first)) >= 10, first
+
+
+def test_linear_algebra_plots_validate():
+    with pytest.raises(ValueError, match="2 x 2"):
+        plots.plot_circle_image(np.eye(3))
+    with pytest.raises(ValueError, match="2 x 2"):
+        plots.plot_circle_image([[np.inf, 0], [0, 1]])
+    with pytest.raises(ValueError, match="norms"):
+        plots.plot_power_norms([1.0], rho=0.5, norm=1.0)
+    with pytest.raises(ValueError, match="rho"):
+        plots.plot_power_norms([1.0, 0.5], rho=-0.5, norm=1.0)
+    plt.close("all")
 
 
 def test_figure_and_log_range_validate():

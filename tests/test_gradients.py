@@ -297,3 +297,54 @@ def test_step_contributions_vanish_for_a_contracting_rnn(rng):
         bound = scale ** (T - 1 - j) * np.linalg.norm(G[-1]) * np.linalg.norm(u_j)
         assert norms[j] <= bound * (1 + 1e-12)
     assert norms[0] < norms[-1]
+
+
+# --------------------------------------------------------------------------- power_norms
+
+
+def _jordan_norm(lam, a, k):
+    """‖[[λ, a], [0, λ]]^k‖₂ in closed form: the power is [[p, q], [0, p]] with p = λ^k,
+    q = a k λ^(k-1), whose singular values satisfy σ₁σ₂ = p² and σ₁ − σ₂ = |q|."""
+    p, q = lam ** k, a * k * lam ** (k - 1) if k else 0.0
+    return (abs(q) + np.sqrt(q * q + 4 * p * p)) / 2
+
+
+def test_power_norms_of_a_jordan_block_have_their_closed_form():
+    W = np.array([[0.9, 5.0], [0.0, 0.9]])
+    norms = gradients.power_norms(W, 200)
+    assert norms.shape == (201,) and norms[0] == 1.0
+    np.testing.assert_allclose(norms, [_jordan_norm(0.9, 5.0, k) for k in range(201)],
+                               rtol=1e-10)
+    assert norms.max() > 19 and np.argmax(norms) == 9          # growth before decay
+    assert np.all(norms <= np.linalg.norm(W, 2) ** np.arange(201) * (1 + 1e-12))
+
+
+def test_power_norms_of_a_normal_matrix_are_powers_of_the_spectral_radius(rng):
+    Q, _ = np.linalg.qr(rng.standard_normal((5, 5)))
+    lam = np.array([0.95, -0.9, 0.5, 0.3, -0.1])
+    W = Q @ np.diag(lam) @ Q.T                                 # symmetric, so normal
+    np.testing.assert_allclose(gradients.power_norms(W, 60), 0.95 ** np.arange(61), rtol=1e-9)
+
+
+def test_power_norms_approach_the_spectral_radius_and_leave_the_float_range(rng):
+    W = rng.standard_normal((6, 6))
+    W *= 0.8 / np.abs(np.linalg.eigvals(W)).max()             # ρ = 0.8: W^2000 ~ 1e-194
+    rho = 0.8
+    norms = gradients.power_norms(W, 2000)
+    assert norms[2000] ** (1 / 2000) == pytest.approx(rho, rel=5e-3)   # Gelfand
+    big = gradients.power_norms(3.0 * np.eye(2), 1000)
+    np.testing.assert_allclose(big[:600], 3.0 ** np.arange(600.0), rtol=1e-9)
+    assert np.isinf(big[-1])
+    tiny = gradients.power_norms(0.1 * np.eye(2), 400)
+    assert tiny[300] == pytest.approx(1e-300, rel=1e-9) and tiny[-1] == 0.0
+    np.testing.assert_array_equal(gradients.power_norms(np.array([[0.0, 1.0], [0.0, 0.0]]), 3),
+                                  [1.0, 1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("W,k_max,match", [
+    (np.ones((2, 3)), 3, "square"), (np.ones(3), 3, "W"), (np.zeros((0, 0)), 3, "square"),
+    ([[np.nan, 0], [0, 1]], 3, "finite"), (np.eye(2), -1, "k_max"), (np.eye(2), 2.0, "k_max"),
+    (np.eye(2), True, "k_max")])
+def test_power_norms_validate(W, k_max, match):
+    with pytest.raises(ValueError, match=match):
+        gradients.power_norms(W, k_max)

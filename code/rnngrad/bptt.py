@@ -30,7 +30,7 @@ __all__ = ["LOSS_KINDS", "stacked_gradient", "last_state_loss", "last_state_loss
            "every_step_loss_grad", "immediate_derivative",
            "forward_with_step_weights", "path_term",
            "single_path_relative_error", "single_path_error_grid", "StepContributions",
-           "step_contribution_profile", "gradient_descent_step"]
+           "step_contribution_profile", "truncated_backward", "gradient_descent_step"]
 
 #: Losses of chapter 3: on the last state only (the source's single output) or on every state.
 LOSS_KINDS = ("last", "every")
@@ -289,6 +289,44 @@ def step_contribution_profile(*, n: int = 8, m: int = 2, T: int = 10, scale: flo
         loss=loss,
         label=f"{activation} RNN, ‖W_rec‖₂ = {scale:g}, T = {T}, loss at {where}",
     )
+
+
+# --------------------------------------------------------------------------- truncation
+
+
+def truncated_backward(params: _rnn.RNNParams, trace: _rnn.RNNTrace, dL_dc,
+                       K: int) -> _rnn.RNNGrads:
+    """Truncated BPTT: the gradient of ``rnn.backward`` with every path of lag > K dropped.
+
+    A path from the loss at step k to the use of W at step j has lag k − j: it crosses k − j
+    step Jacobians. Truncation to K steps keeps the terms with k − j ≤ K,
+
+        ∂E/∂W ≈ Σ_k Σ_{j = max(0, k−K)}^{k} ∂⁺E/∂c_k (Π_{t=j+1}^{k} ∂c_t/∂c_{t-1}) ∂⁺c_j/∂W,
+
+    which is ordinary BPTT (``rnn.backward``) run, for each step k with a loss, on the window
+    of steps max(0, k−K), …, k only. ``dL_dc`` as in ``rnn.backward``; K >= 0 (K = 0 keeps
+    only the immediate derivatives, K >= T − 1 gives the full gradient). ``c0`` collects
+    ∂E/∂c_{-1} from the windows that start at step 0 (the losses at k <= K). For a batch,
+    gradients are summed over it.
+
+    Derived in :ref:`ch3-truncated` (chapter 3).
+    """
+    dL_dc = _rnn._check_backward_args(params, trace, dL_dc)
+    K = as_positive_int(K, "K", minimum=0)
+    total = _rnn.RNNGrads(np.zeros_like(params.W_rec), np.zeros_like(params.W_in),
+                          np.zeros_like(params.b), np.zeros(trace.c.shape[1:]))
+    for k in range(trace.T):
+        if not dL_dc[k].any():
+            continue
+        j0 = max(0, k - K)                         # the window's first step
+        window = _rnn.RNNTrace(xs=trace.xs[j0:k + 1], c0=trace.c_prev[j0],
+                               c=trace.c[j0:k + 1], dact=trace.dact[j0:k + 1])
+        dL = np.zeros_like(window.c)
+        dL[-1] = dL_dc[k]                          # the loss at step k only
+        g = _rnn.backward(params, window, dL)
+        total = _rnn.RNNGrads(total.W_rec + g.W_rec, total.W_in + g.W_in, total.b + g.b,
+                              total.c0 + (g.c0 if j0 == 0 else 0.0))
+    return total
 
 
 # --------------------------------------------------------------------------- the update

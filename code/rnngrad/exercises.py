@@ -1,4 +1,5 @@
-"""Answer checkers for the code exercises of chapters 1–9 and the GRU chapter (the classroom edition).
+"""Answer checkers for the code exercises of the linear-algebra page, chapters 1–9 and the GRU
+chapter (the classroom edition).
 
 Below each code exercise the book has a cell
 
@@ -309,6 +310,116 @@ def _as_matrix(value, shape: tuple, what: str) -> np.ndarray:
     return arr
 
 
+# --------------------------------------------------------------------------- the linear-algebra page
+
+LA_EX1_MATRIX = ((3.0, 0.0), (4.0, 5.0))
+LA_EX2_LAMBDA, LA_EX2_A = 0.95, 1.0
+
+
+@_checker("la-ex-1")
+def check_la_ex1(answer):
+    """Exercise la-ex-1: the singular values (σ₁, σ₂) of A = [[3, 0], [4, 5]], largest first."""
+    got = _array(answer, (2,), "the two singular values (σ₁, σ₂)", "largest first")
+    A = np.array(LA_EX1_MATRIX)
+    ref = np.linalg.svd(A, compute_uv=False)
+    if _close(got, ref):
+        return "‖A‖₂ = σ₁; σ₁σ₂ = |det A|."
+    if _close(got, ref[::-1]):
+        raise _Wrong("your values are in the wrong order: the largest singular value first.")
+    eig = np.sort(np.abs(np.linalg.eigvals(A)))[::-1]
+    if _close(np.sort(got)[::-1], eig):
+        raise _Wrong("these are the eigenvalues of A; the singular values are the square "
+                     "roots of the eigenvalues of AᵀA.")
+    if _close(np.sort(got)[::-1], ref ** 2):
+        raise _Wrong("these are the eigenvalues of AᵀA: take their square roots.")
+    if np.any(got < 0):
+        raise _Wrong("singular values are never negative.")
+    raise _Wrong("your values are not the singular values of A: form AᵀA (A transposed "
+                 "times A), find its eigenvalues, take the square roots.")
+
+
+@_checker("la-ex-2")
+def check_la_ex2(answer):
+    """Exercise la-ex-2: (k*, ‖W^{k*}‖₂) for W = [[0.95, 1], [0, 0.95]], k* the power at
+    which ‖W^k‖₂ is largest."""
+    got = _array(answer, (2,), "the pair (k*, largest ‖W^k‖₂)")
+    lam, a = LA_EX2_LAMBDA, LA_EX2_A
+    norms = gradients.power_norms(np.array([[lam, a], [0.0, lam]]), 2000)
+    k_ref = int(np.argmax(norms))
+    k, value = got
+    if not float(k).is_integer() and float(value).is_integer():
+        k, value = value, k
+        if int(k) == k_ref:
+            raise _Wrong("your two numbers are in the wrong order: (k*, largest ‖W^k‖₂).")
+    if not float(k).is_integer():
+        raise _Wrong(f"your k* = {_fmt(k)} is not a whole number: it is a power of W.")
+    k = int(k)
+    entry = a * k * lam ** (k - 1) if k > 0 else 0.0
+    if k == k_ref and _close(value, norms[k_ref], rtol=1e-5):
+        return "The growth lasts about 1/(1 − λ) steps although ρ(W) = 0.95 < 1."
+    if k == k_ref and _close(value, entry, rtol=1e-5):
+        raise _Wrong("your value is the off-diagonal entry a k λ^(k−1) of W^k; the spectral "
+                     "norm of W^k is a little larger than its largest entry.")
+    if k == k_ref:
+        raise _Wrong(f"your k* is right; the largest norm is not {_fmt(value)}: compute ‖W^k‖₂ "
+                     "with np.linalg.norm(…, 2) or gradients.power_norms.")
+    if abs(k - k_ref) == 1:
+        raise _Wrong(f"your k* = {k} is off by one: the array of gradients.power_norms starts "
+                     "at k = 0 (‖W⁰‖₂ = ‖I‖₂ = 1).")
+    if 0 <= k < norms.size and _close(value, norms[k], rtol=1e-5):
+        raise _Wrong(f"your value is ‖W^{k}‖₂ at your k, but not the largest norm: look further.")
+    if _close(value, lam ** k, rtol=1e-5):
+        raise _Wrong("your value is λ^k, the norm of a normal matrix with the same eigenvalues; "
+                     "this W is not normal: compute the norms of its powers.")
+    raise _Wrong("neither number matches: compute ‖W^k‖₂ for k = 0, 1, …, 200 and take the "
+                 "largest.")
+
+
+def _la_ex3_maps():
+    """(f, x, J) for three maps: a linear map ℝ³ → ℝ², one step of a sigmoid RNN (n = 3) as a
+    function of c_{t-1}, and a curved map ℝ² → ℝ³; J is each Jacobian in closed form."""
+    A = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, 1.0]])
+    params = rnn.init(3, 2, rng=np.random.default_rng(71), scale=2.0)
+    x_t = np.array([0.5, -1.0])
+    c_prev = np.array([0.2, -0.4, 0.7])
+    s = sigmoid(params.W_rec @ c_prev + params.W_in @ x_t + params.b)
+    u = np.array([0.7, -1.2])
+    curved = (lambda v: np.array([v[0] ** 2, v[0] * v[1], np.sin(3 * v[1])]),
+              u, np.array([[2 * u[0], 0.0], [u[1], u[0]], [0.0, 3 * np.cos(3 * u[1])]]))
+    return [(lambda v: A @ v, np.array([1.0, 2.0, -1.0]), A),
+            (lambda c: rnn.forward(params, x_t[None, :], c0=c).c[0], c_prev,
+             (s * (1 - s))[:, None] * params.W_rec),
+            curved]
+
+
+@_checker("la-ex-3")
+def check_la_ex3(answer):
+    """Exercise la-ex-3: a function ``jacobian(f, x)`` returning the central-difference
+    Jacobian of f at x, shape (len(f(x)), len(x))."""
+    sig = "jacobian(f, x)"
+    fn = _function(answer, sig, result_type=np.ndarray)
+    for k, (f, x, ref) in enumerate(_la_ex3_maps()):
+        what = ("the Jacobian of the linear map", "the Jacobian of the RNN step",
+                "the Jacobian of the curved map")[k]
+        J = _as_matrix(_call(fn, sig, f, x.copy()), ref.shape, what)
+        if _close(J, ref, rtol=1e-5, atol=1e-7):
+            continue
+        if _close(J, 2 * ref, rtol=1e-5, atol=1e-7):
+            raise _Wrong(f"{what} is twice as large as it should be: a central difference "
+                         "divides by 2h, the distance between x − h e_j and x + h e_j.")
+        if _close(J, ref / 2, rtol=1e-5, atol=1e-7):
+            raise _Wrong(f"{what} is half as large as it should be: divide by 2h, not 4h "
+                         "(or h twice).")
+        if ref.shape[0] == ref.shape[1] and _close(J, ref.T, rtol=1e-5, atol=1e-7):
+            raise _Wrong(f"{what} is transposed: row i is output i, column j input j.")
+        if _close(J, ref, rtol=1e-2, atol=1e-4):
+            raise _Wrong(f"{what} is close but not accurate to 1e-5: use central differences "
+                         "with a step h of about 1e-6.")
+        raise _Wrong(f"{what} differs from the exact one: column j should be "
+                     "(f(x + h e_j) − f(x − h e_j)) / (2h).")
+    return "Right for a linear map, the RNN step (diag(σ′(z_t)) W_rec) and a curved map."
+
+
 # --------------------------------------------------------------------------- chapter 1
 
 CH1_WEIGHTS = (3.6, 4.0, 4.4)
@@ -609,6 +720,68 @@ def check_ch3_ex3(answer):
                      "the term of each loss at its own word; use the Frobenius norm of the "
                      "term's W_rec and W_in blocks together.")
     return "Checked on two networks (T = 6 and T = 4)."
+
+
+def _ch3_ex6_problems():
+    """(params, trace, dL_dc, tol): a sigmoid network whose gradient vanishes (loss at every
+    step) and a tanh network with an orthogonal W_rec and small states, whose does not."""
+    rng = np.random.default_rng(66)
+    sig = rnn.init(8, 2, rng=rng, scale=2.0)
+    tr = rnn.forward(sig, rng.standard_normal((30, 2)))
+    dL = 20.0 * bptt.every_step_loss_grad(tr, rng.uniform(0.0, 1.0, (30, 8)))   # E × 20
+    Q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    orth = rnn.RNNParams(W_rec=Q, W_in=0.05 * rng.standard_normal((6, 2)), b=np.zeros(6),
+                         activation="tanh")
+    tr_o = rnn.forward(orth, rng.standard_normal((20, 2)))
+    dL_o = bptt.last_state_loss_grad(tr_o, rng.uniform(-0.1, 0.1, 6))
+    return [(sig, tr, dL, 1e-3), (sig, tr, dL, 1e-8), (orth, tr_o, dL_o, 0.1)]
+
+
+def _truncation_errors(p, tr, dL) -> tuple[np.ndarray, np.ndarray]:
+    """Relative and absolute errors of truncated BPTT for K = 0, …, T − 1."""
+    full = bptt.stacked_gradient(rnn.backward(p, tr, dL))
+    diffs = [np.linalg.norm(bptt.stacked_gradient(bptt.truncated_backward(p, tr, dL, K)) - full)
+             for K in range(tr.T)]
+    return np.array(diffs) / np.linalg.norm(full), np.array(diffs)
+
+
+@_checker("ch3-ex-6")
+def check_ch3_ex6(answer):
+    """Exercise ch3-ex-6: a function ``smallest_K(params, trace, dL_dc, tol)`` returning the
+    smallest K whose truncated gradient has a relative error of at most ``tol``."""
+    sig = "smallest_K(params, trace, dL_dc, tol)"
+    fn = _function(answer, sig, result_type=(int, np.integer))
+    for p, tr, dL, tol in _ch3_ex6_problems():
+        out = _call(fn, sig, p, tr, dL, tol)
+        if isinstance(out, (bool, np.bool_)) or not isinstance(out, (int, np.integer, float,
+                                                                       np.floating)):
+            raise _Wrong(f"your function `{sig}` should return a whole number K, "
+                         f"got {_a(out)}.")
+        if not float(out).is_integer():
+            raise _Wrong(f"your function returned {out}; K is a whole number of steps.")
+        K = int(out)
+        rel, absolute = _truncation_errors(p, tr, dL)
+        ref = int(np.argmax(rel <= tol))
+        where = f"(T = {tr.T}, tol = {tol:g})"
+        if K == ref:
+            continue
+        if not 0 <= K <= tr.T - 1:
+            raise _Wrong(f"your K = {K} is outside 0, …, T − 1 {where}; K = T − 1 already "
+                         "keeps every path.")
+        if K == ref + 1:
+            raise _Wrong(f"your K is one too large {where}: K counts the Jacobians a path "
+                         "crosses (its lag), not the steps of the window (K + 1); K = 0 "
+                         "keeps the immediate derivatives alone.")
+        if K == int(np.argmax(absolute <= tol)):
+            raise _Wrong(f"your K {where} is where the absolute error ‖truncated − full‖ "
+                         "falls below tol; the exercise asks for the relative error, "
+                         "divided by ‖full‖.")
+        if K < ref:
+            raise _Wrong(f"at your K the relative error is still above tol {where}: it must "
+                         "be at most tol.")
+        raise _Wrong(f"a smaller K already has a relative error of at most tol {where}: "
+                     "start from K = 0.")
+    return "Checked on a sigmoid network at two tolerances and on a tanh network."
 
 
 # --------------------------------------------------------------------------- chapter 4

@@ -27,7 +27,7 @@ from ._linalg import frobenius_norms, largest_abs, unscaled
 
 __all__ = ["step_jacobians", "jacobian_products", "gradient_norm_vs_lag", "step_contribution_norms",
            "cell_term_norms", "CellPathGap", "cell_path_gap", "StateBlockNorms",
-           "state_block_norms", "eq4_single_path", "Eq4Gap", "eq4_gap"]
+           "state_block_norms", "eq4_single_path", "Eq4Gap", "eq4_gap", "power_norms"]
 
 _NORMS = {"spectral": 2, "fro": "fro"}
 
@@ -429,3 +429,34 @@ def eq4_gap(params, trace, dE_dh) -> Eq4Gap:
     return Eq4Gap(eq4, full, term0, float(norm(eq4 - full) / norm(full)),
                   float(norm(eq4) / norm(full)), float(norm(term0) / norm(full)),
                   float(norm(eq4 - term0) / norm(term0)))
+
+
+def power_norms(W, k_max: int) -> np.ndarray:
+    """‖W^k‖₂ for k = 0, 1, …, k_max: shape (k_max + 1,), starting with ‖I‖₂ = 1.
+
+    W is a square matrix. A product of k step Jacobians that are all equal to W is the matrix
+    power W^k, so this is the gradient norm at lag k of a linear RNN. Every ‖W^k‖₂ is at most
+    ‖W‖₂^k; it equals ρ(W)^k when W is normal (W Wᵀ = Wᵀ W), it can grow for many steps
+    before it decays when W is not, and ‖W^k‖₂^{1/k} → ρ(W) in any case (Gelfand's formula).
+    Each power is rescaled by its largest entry as it is formed, so powers far outside the
+    float64 range still give their norms (as 0 or inf only where the norm itself is).
+
+    Derived in :ref:`la-nonnormal` (the linear-algebra page).
+    """
+    W = as_array(W, "W", (None, None))
+    if W.shape[0] != W.shape[1] or W.shape[0] == 0:
+        raise ValueError(f"W must be a non-empty square matrix, got shape {W.shape}")
+    if isinstance(k_max, (bool, np.bool_)) or not isinstance(k_max, (int, np.integer)) \
+            or k_max < 0:
+        raise ValueError(f"k_max must be an integer >= 0, got {k_max!r}")
+    norms = np.empty(int(k_max) + 1)
+    P, log_scale = np.eye(W.shape[0]), 0.0        # W^k = P · exp(log_scale)
+    for k in range(int(k_max) + 1):
+        with np.errstate(over="ignore", under="ignore"):
+            norms[k] = np.linalg.norm(P, 2) * np.exp(log_scale) if P.any() else 0.0
+        P = P @ W
+        s = np.abs(P).max()
+        if s > 0:
+            P, log_scale = P / s, log_scale + np.log(s)
+    return norms
+

@@ -29,7 +29,8 @@ __all__ = ["plot_lag_curve", "plot_threshold_sweep", "plot_loss_surface", "plot_
            "plot_gate_trajectories", "plot_memory_runs", "plot_lag_comparison",
            "plot_cell_term_sizes", "plot_forget_paths", "plot_forget_bias_sweep",
            "plot_rate_vs_weight_scale", "plot_success_vs_lag", "plot_training_curves",
-           "plot_state_gradient", "plot_run_view", "plot_readout_trajectories", "show_source"]
+           "plot_state_gradient", "plot_run_view", "plot_readout_trajectories",
+           "plot_circle_image", "plot_power_norms", "show_source"]
 
 
 #: Values outside [LOG_MIN, LOG_MAX] are not drawn on log axes: matplotlib's margins and its
@@ -971,6 +972,69 @@ def plot_readout_trajectories(values, labels, ax=None, *, max_lines: int = 40, e
 
 
 # --------------------------------------------------------------------------- code in a page
+
+
+def plot_circle_image(A, ax=None):
+    """What a 2 × 2 matrix A does to the unit circle (the linear-algebra page): the circle
+    (grey, dashed) becomes an ellipse (blue) whose semi-axes are σ₁u₁ and σ₂u₂, the images of
+    the right singular vectors v₁, v₂ (A = U Σ Vᵀ, A vᵢ = σᵢ uᵢ). Equal scales on both axes."""
+    A = np.asarray(A, dtype=float)
+    if A.shape != (2, 2) or not np.all(np.isfinite(A)):
+        raise ValueError(f"A must be a finite 2 x 2 matrix, got shape {A.shape}")
+    ax = _axes(ax)
+    theta = np.linspace(0.0, 2.0 * np.pi, 361)
+    circle = np.stack([np.cos(theta), np.sin(theta)])
+    ellipse = A @ circle
+    U, S, Vt = np.linalg.svd(A)
+    ax.plot(*circle, ls="--", color=REFERENCE, lw=1.2, label=r"unit circle $\|x\|_2 = 1$")
+    ax.plot(*ellipse, color=PALETTE["blue"], lw=2, label=r"its image $\{Ax\}$")
+    for i, color in enumerate((PALETTE["vermillion"], PALETTE["orange"])):
+        v, u = Vt[i], S[i] * U[:, i]
+        ax.annotate("", xy=v, xytext=(0, 0),
+                    arrowprops=dict(arrowstyle="->", color=REFERENCE, lw=1.5))
+        ax.annotate("", xy=u, xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=color, lw=2))
+        ax.plot([], [], color=color, lw=2,
+                label=rf"$\sigma_{i + 1} u_{i + 1} = A v_{i + 1}$, $\sigma_{i + 1} = {S[i]:.2f}$")
+    ax.plot([], [], color=REFERENCE, lw=1.5, label=r"$v_1$, $v_2$ (grey arrows)")
+    reach = 1.08 * max(1.0, S[0])
+    ax.set_xlim(-reach, 3.2 * reach)              # room for the legend, right of the ellipse
+    ax.set_ylim(-reach, reach)
+    ax.set_aspect("equal")
+    ax.axhline(0, color=REFERENCE, lw=0.5)
+    ax.axvline(0, color=REFERENCE, lw=0.5)
+    ax.set_xlabel("first coordinate")
+    ax.set_ylabel("second coordinate")
+    _legend(ax, loc="center right")
+    return ax
+
+
+def plot_power_norms(norms, *, rho: float, norm: float, ax=None, label: str = r"$\|W^k\|_2$"):
+    """‖W^k‖₂ against k (log scale; ``norms`` from ``gradients.power_norms``), with the
+    bound ‖W‖₂^k (``norm``, dashed) and ρ(W)^k (``rho``, dotted), the rate at which the norms
+    decay in the end (the linear-algebra page, chapter 4)."""
+    norms = np.asarray(norms, dtype=float)
+    if norms.ndim != 1 or norms.size < 2:
+        raise ValueError(f"norms must be a 1-D array with at least 2 entries, got shape "
+                         f"{norms.shape}")
+    if not (np.isfinite(rho) and rho >= 0 and np.isfinite(norm) and norm >= 0):
+        raise ValueError(f"rho and norm must be finite and >= 0, got {rho!r} and {norm!r}")
+    ax = _axes(ax)
+    ax.set_yscale("log")
+    k = np.arange(norms.size)
+    ok = _on_log_scale(norms)
+    ax.plot(k[ok], norms[ok], color=PALETTE["blue"], lw=2, label=label)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        bound, rate = norm ** k.astype(float), rho ** k.astype(float)
+    okb, okr = _on_log_scale(bound), _on_log_scale(rate)
+    ax.plot(k[okb], bound[okb], ls="--", color=BOUND, lw=1.2,
+            label=rf"bound $\|W\|_2^k$, $\|W\|_2 = {norm:.3g}$")
+    ax.plot(k[okr], rate[okr], ls=":", color=MARK, lw=1.5,
+            label=rf"$\rho(W)^k$, $\rho(W) = {rho:.3g}$")
+    _log_range(ax, norms[ok], rate[okr])
+    ax.set_xlabel("power $k$")
+    ax.set_ylabel(r"$\|W^k\|_2$ (log scale)")
+    _legend(ax)
+    return ax
 
 
 def show_source(*objs):

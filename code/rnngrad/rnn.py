@@ -170,8 +170,9 @@ def backward(params: RNNParams, trace: RNNTrace, dL_dc) -> RNNGrads:
     """Full BPTT: the gradient of a loss L with respect to W_rec, W_in, b (and c0).
 
     ``dL_dc[t]`` is the *direct* gradient ∂⁺L/∂c_t (zeros except at the last step for a loss on
-    the last state). Summing over all paths, ∂L/∂W = Σ_t δ_t ⊗ [c_{t-1}, x_t], with
-    δ_t = act'(z_t) ⊙ (∂⁺L/∂c_t + W_recᵀ δ_{t+1}). For a batch, gradients are summed over it.
+    the last state). Summing over all paths, ∂L/∂W = Σ_t δ_tᵀ [c_{t-1}; x_t]ᵀ, with the row
+    vectors δ_t = (∂⁺L/∂c_t + δ_{t+1} W_rec) diag(act'(z_t)) of eq. (3.8); a sequence's δ_t are
+    the rows of one array. For a batch, gradients are summed over it.
 
     Derived in :ref:`ch3-recursion` (eq. 3.8, chapter 3).
     """

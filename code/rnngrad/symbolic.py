@@ -69,8 +69,8 @@ def activation_derivative_bound(name: str = "sigmoid") -> tuple[sp.Basic, sp.Bas
 
     The maximum is γ of chapter 4: 1/4 for the sigmoid (at z = 0), 1 for tanh (at z = 0).
 
-    Derived in :ref:`ch1-sigma-bound` (chapter 1); used in :ref:`ch2-saturation` (chapter 2) and
-    :ref:`ch4-gamma` (chapter 4).
+    Derived in :ref:`ch1-sigma-bound` (chapter 1), where the bound is proved by completing the
+    square; the chapters that use γ refer to that proof.
     """
     act = _activation(name, "name")
     z = sp.Symbol("z", real=True)
