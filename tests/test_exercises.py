@@ -15,8 +15,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradients, gru,
-                     gru_survival, lag_curves, lstm, rnn, survival)
+from rnngrad import (activations, bptt, cell, deepnet, dynamics, exercises, exploding,
+                     gradients, gru, gru_survival, lag_curves, lstm, rnn, survival)
 from rnngrad.activations import sigmoid
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
@@ -275,6 +275,105 @@ def test_ch3_ex3(capsys):
     rejects(capsys, "ch3-ex-3", every, "rows are the same", "only in row k")
     fixed_T = lambda p, tr, ys: np.pad(loss_step_norms(p, tr, ys), (0, 6 - tr.T))  # T = 6 only  # noqa: E731
     rejects(capsys, "ch3-ex-3", fixed_T, "shape (4, 4)")
+
+
+def my_bptt(params, xs, y, c0=None):
+    trace = rnn.forward(params, xs, c0)
+    dL_dc = bptt.last_state_loss_grad(trace, y)
+    dW_rec, dW_in, db = (np.zeros_like(a) for a in (params.W_rec, params.W_in, params.b))
+    carry = np.zeros(params.n)
+    for t in range(trace.T - 1, -1, -1):
+        delta = (dL_dc[t] + carry) * trace.dact[t]
+        dW_rec += np.outer(delta, trace.c_prev[t])
+        dW_in += np.outer(delta, xs[t])
+        db += delta
+        carry = delta @ params.W_rec
+    return dW_rec, dW_in, db
+
+
+def _bptt_with(*, dact=None, carry="row", first=0, state_at_t=False, from_zero=False):
+    """A student's my_bptt with one mistake: ``dact(name, c_t)`` for φ'(z_t), the carry
+    W_rec δ ("column") or none, a loop that stops at ``first``, c_t for c_{t-1}, or c0
+    ignored."""
+    def wrong(params, xs, y, c0=None):
+        trace = rnn.forward(params, xs, None if from_zero else c0)
+        dL_dc = bptt.last_state_loss_grad(trace, y)
+        dW_rec, dW_in, db = (np.zeros_like(a) for a in (params.W_rec, params.W_in, params.b))
+        back = np.zeros(params.n)
+        for t in range(trace.T - 1, first - 1, -1):
+            d = trace.dact[t] if dact is None else dact(params.activation, trace.c[t])
+            delta = (dL_dc[t] + back) * d
+            dW_rec += np.outer(delta, trace.c[t] if state_at_t else trace.c_prev[t])
+            dW_in += np.outer(delta, xs[t])
+            db += delta
+            back = {"row": delta @ params.W_rec, "column": params.W_rec @ delta,
+                    "none": 0.0}[carry]
+        return dW_rec, dW_in, db
+    return wrong
+
+
+def test_ch3_ex5(capsys):
+    out = accepts(capsys, "ch3-ex-5", my_bptt)
+    assert "rnn.backward" in out and "central differences" in out
+    rejects(capsys, "ch3-ex-5", _bptt_with(carry="none"), "only the term of the last step",
+            "sums the paths")
+    rejects(capsys, "ch3-ex-5", _bptt_with(carry="column"), "transpose in the carry")
+    rejects(capsys, "ch3-ex-5", _bptt_with(state_at_t=True), "uses c_t", "c_{t-1}")
+    rejects(capsys, "ch3-ex-5", _bptt_with(dact=activations.derivative), "at the state c_t",
+            "pre-activation")
+    other = {"sigmoid": "tanh", "tanh": "sigmoid"}
+    rejects(capsys, "ch3-ex-5", _bptt_with(
+        dact=lambda name, c: activations.derivative_from_output(other[name], c)),
+        "derivative of tanh")
+    rejects(capsys, "ch3-ex-5", _bptt_with(dact=lambda name, c: 1.0), "φ′(z_t) is missing")
+    rejects(capsys, "ch3-ex-5", _bptt_with(first=1), "first step, t = 0, is missing")
+    rejects(capsys, "ch3-ex-5", _bptt_with(from_zero=True), "c_{-1} ≠ 0", "pass c0")
+
+    def term0(params, xs, y, c0=None):
+        tr = rnn.forward(params, xs, c0)
+        terms = rnn.bptt_terms(params, tr, bptt.last_state_loss_grad(tr, y))
+        return terms.W_rec[0], terms.W_in[0], terms.b[0]
+
+    rejects(capsys, "ch3-ex-5", term0, "term 0", "eq. (1)")
+
+    def from_T_minus_2(params, xs, y, c0=None):     # the loop starts one step early
+        trace = rnn.forward(params, xs, c0)
+        dL_dc = bptt.last_state_loss_grad(trace, y)
+        grads = [np.zeros_like(a) for a in (params.W_rec, params.W_in, params.b)]
+        carry = np.zeros(params.n)
+        for t in range(trace.T - 2, -1, -1):
+            delta = (dL_dc[t] + carry) * trace.dact[t]
+            grads[0] += np.outer(delta, trace.c_prev[t])
+            grads[1] += np.outer(delta, xs[t])
+            grads[2] += delta
+            carry = delta @ params.W_rec
+        return tuple(grads)
+
+    rejects(capsys, "ch3-ex-5", from_T_minus_2, "all zero", "t = T − 1")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: tuple(-a for a in my_bptt(p, xs, y, c0)),
+            "wrong sign")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: (
+        my_bptt(p, xs, y, c0)[0].T,) + my_bptt(p, xs, y, c0)[1:], "dW_rec is transposed")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: (
+        my_bptt(p, xs, y, c0)[0], my_bptt(p, xs, y, c0)[1].T, my_bptt(p, xs, y, c0)[2]),
+        "shape (2, 4)", "transposed")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: (
+        my_bptt(p, xs, y, c0)[1], my_bptt(p, xs, y, c0)[0], my_bptt(p, xs, y, c0)[2]),
+        "wrong order")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: (
+        *my_bptt(p, xs, y, c0)[:2], 2 * my_bptt(p, xs, y, c0)[2]),
+        "your db differs from central differences")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: my_bptt(p, xs, y, c0)[:2],
+            "three arrays")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y: my_bptt(p, xs, y), "raised TypeError")
+
+    def backward(p, xs, y, c0=None):
+        tr = rnn.forward(p, xs, c0)
+        return rnn.backward(p, tr, bptt.last_state_loss_grad(tr, y))
+
+    rejects(capsys, "ch3-ex-5", backward, "rnn.RNNGrads", "write the loop")
+    p = rnn.init(4, 2, rng=np.random.default_rng(0))
+    rejects(capsys, "ch3-ex-5", my_bptt(p, np.ones((3, 2)), np.zeros(4)), "you gave its result")
 
 
 # --------------------------------------------------------------------------- chapter 4

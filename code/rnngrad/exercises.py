@@ -29,8 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import (bptt, cell, deepnet, dynamics, exploding, gradients, gru, gru_survival, lag_curves,
-               lstm, rnn, survival, train)
+from . import (activations, bptt, cell, deepnet, dynamics, exploding, gradients, gru,
+               gru_survival, lag_curves, lstm, numdiff, rnn, survival, train)
 from .activations import sigmoid
 
 #: The checkers add their names (see _checker).
@@ -609,6 +609,162 @@ def check_ch3_ex3(answer):
                      "the term of each loss at its own word; use the Frobenius norm of the "
                      "term's W_rec and W_in blocks together.")
     return "Checked on two networks (T = 6 and T = 4)."
+
+
+# The networks of ch3-ex-5: sigmoid and tanh, n ≠ m so that a transposed matrix shows, the
+# first from c_{-1} = 0 and the others from a non-zero state; non-zero biases.
+CH3_EX5_NETWORKS = ((4, 2, "sigmoid", False), (3, 5, "tanh", True), (5, 3, "sigmoid", True))
+
+
+def _ch3_ex5_problems():
+    """(params, xs, y, c0) for each network of CH3_EX5_NETWORKS; c0 is None or a state."""
+    out = []
+    for seed, (n, m, act, from_state) in enumerate(CH3_EX5_NETWORKS):
+        rng = np.random.default_rng(70 + seed)
+        p = rnn.init(n, m, rng=rng, scale=1.5, activation=act)
+        p = rnn.RNNParams(p.W_rec, p.W_in, b=rng.uniform(-0.5, 0.5, n), activation=act)
+        xs = rng.standard_normal((6, m))
+        low = 0.0 if act == "sigmoid" else -1.0           # states and targets in φ's range
+        y = rng.uniform(low, 1.0, n)
+        c0 = rng.uniform(low, 1.0, n) if from_state else None
+        out.append((p, xs, y, c0))
+    return out
+
+
+def _bptt_variant(params, trace, dL_dc, *, dact=None, carry: str = "row", first: int = 0,
+                  u_prev: bool = True) -> tuple:
+    """(∂E/∂W_rec, ∂E/∂W_in, ∂E/∂b) by the loop of eq. (3.8), or with one usual mistake.
+
+    ``dact`` replaces φ'(z_t); ``carry`` is "row" (δ_{t+1} W_rec, right), "column" (W_rec δ_{t+1},
+    the transpose missing) or "none" (no sum over paths); the loop runs from T-1 down to
+    ``first`` (0 is right); ``u_prev=False`` puts c_t where c_{t-1} belongs.
+    """
+    dact = trace.dact if dact is None else dact
+    dW_rec, dW_in, db = (np.zeros_like(a) for a in (params.W_rec, params.W_in, params.b))
+    back = np.zeros(params.n)
+    for t in range(trace.T - 1, first - 1, -1):
+        delta = (dL_dc[t] + back) * dact[t]
+        dW_rec += np.outer(delta, trace.c_prev[t] if u_prev else trace.c[t])
+        dW_in += np.outer(delta, trace.xs[t])
+        db += delta
+        back = {"row": delta @ params.W_rec, "column": params.W_rec @ delta,
+                "none": np.zeros(params.n)}[carry]
+    return dW_rec, dW_in, db
+
+
+def _ch3_ex5_loss(params, xs, y, c0, name: str, value) -> float:
+    """E = ½‖c_{T-1} − y‖² with the parameter ``name`` set to ``value``."""
+    p = dataclasses.replace(params, **{name: value})
+    return bptt.last_state_loss(rnn.forward(p, xs, c0), y)
+
+
+def _ch3_ex5_mistakes(p, trace, dL, dz_name: str):
+    """(message, gradients) of the usual mistakes, computed from the equations."""
+    other = "tanh" if p.activation == "sigmoid" else "sigmoid"
+    z_at_c = activations.derivative(p.activation, trace.c)
+    terms = rnn.bptt_terms(p, trace, dL)
+    return [
+        ("your gradient holds only the term of the last step, where ∂⁺E/∂c_t is non-zero: "
+         "δ_t must also carry δ_{t+1} W_rec back from the later steps (eq. 3.8). That carry "
+         "is what sums the paths of eq. (3.6).",
+         _bptt_variant(p, trace, dL, carry="none")),
+        ("your gradient is term 0 of eq. (3.6) alone, the single path of the source's "
+         "eq. (1): the gradient is the sum of the terms δ_tᵀ u_tᵀ of every step t.",
+         (terms.W_rec[0], terms.W_in[0], terms.b[0])),
+        ("the carry from step t+1 back to step t uses W_rec δ_{t+1}; eq. (3.8) has the row "
+         "vector δ_{t+1} W_rec, which is W_recᵀ δ_{t+1} as a column: check the transpose in "
+         "the carry.",
+         _bptt_variant(p, trace, dL, carry="column")),
+        ("your ∂E/∂W_rec uses c_t in the outer product. Step t multiplies W_rec by the "
+         "previous state: u_t = [c_{t-1}; x_t], so its term is δ_tᵀ c_{t-1}ᵀ (c_{-1} at "
+         "t = 0, `trace.c_prev[t]`).",
+         _bptt_variant(p, trace, dL, u_prev=False)),
+        (f"you evaluate φ′ at the state c_t; the derivative belongs at the pre-activation z_t. "
+         f"{dz_name}",
+         _bptt_variant(p, trace, dL, dact=z_at_c)),
+        (f"this network's activation is {p.activation}, and your δ_t uses the derivative "
+         f"of {other}. "
+         f"{dz_name}",
+         _bptt_variant(p, trace, dL,
+                       dact=activations.derivative_from_output(other, trace.c))),
+        (f"the derivative φ′(z_t) is missing from δ_t: each step multiplies by diag(φ′(z_t)) (eq. 3.8). "
+         f"{dz_name}",
+         _bptt_variant(p, trace, dL, dact=np.ones_like(trace.c))),
+        ("the term of the first step, t = 0, is missing: the loop runs from t = T − 1 down to "
+         "t = 0 included.",
+         _bptt_variant(p, trace, dL, first=1)),
+    ]
+
+
+def _rel(got, ref) -> float:
+    """Relative error of three blocks taken together."""
+    return numdiff.relative_error(np.concatenate([np.ravel(g) for g in got]),
+                                  np.concatenate([np.ravel(r) for r in ref]))
+
+
+@_checker("ch3-ex-5")
+def check_ch3_ex5(answer):
+    """Exercise ch3-ex-5: a function ``my_bptt(params, xs, y, c0=None)`` returning
+    (∂E/∂W_rec, ∂E/∂W_in, ∂E/∂b) of E = ½‖c_{T-1} − y‖² by the loop of eq. (3.8)."""
+    sig = "my_bptt(params, xs, y, c0=None)"
+    fn = _function(answer, sig, tuple)
+    for p, xs, y, c0 in _ch3_ex5_problems():
+        n, m = p.n, p.m
+        where = (f"(on a {p.activation} network with n = {n}, m = {m}, "
+                 + ("c_{-1} = 0)" if c0 is None else "c_{-1} ≠ 0)"))
+        out = _call(fn, sig, p, xs, y) if c0 is None else _call(fn, sig, p, xs, y, c0)
+        if isinstance(out, rnn.RNNGrads):
+            raise _Wrong(f"your function returned {_a(out)}, as rnn.backward does; write the "
+                         "loop of eq. (3.8) yourself and return the three arrays "
+                         "(dW_rec, dW_in, db).")
+        if not (isinstance(out, (tuple, list)) and len(out) == 3):
+            raise _Wrong(f"your function `{sig}` should return three arrays, "
+                         "(dW_rec, dW_in, db).")
+        if np.shape(out[0]) == (n, m) and np.shape(out[1]) == (n, n):
+            raise _Wrong("your arrays come in the wrong order: (dW_rec, dW_in, db).")
+        got = (_as_matrix(out[0], (n, n), f"your dW_rec {where}"),
+               _as_matrix(out[1], (n, m), f"your dW_in {where}"),
+               _as_matrix(out[2], (n,), f"your db {where}"))
+        trace = rnn.forward(p, xs, c0)
+        dL = bptt.last_state_loss_grad(trace, y)
+        ref = rnn.backward(p, trace, dL)
+        ref = (ref.W_rec, ref.W_in, ref.b)
+        fd = tuple(numdiff.finite_difference_gradient(
+            functools.partial(_ch3_ex5_loss, p, xs, y, c0, name), value)
+            for name, value in (("W_rec", p.W_rec), ("W_in", p.W_in), ("b", p.b)))
+        if _rel(got, ref) < 1e-8 and _rel(got, fd) < 1e-6:
+            continue
+        if not any(np.any(g) for g in got):
+            raise _Wrong(f"your gradients are all zero {where}: the loop starts at the last "
+                         "step, t = T − 1, where ∂⁺E/∂c_{T-1} = c_{T-1} − y enters.")
+        if _rel(got, tuple(-r for r in ref)) < 1e-8:
+            raise _Wrong("your gradients have the wrong sign: ∂E/∂c_{T-1} = c_{T-1} − y "
+                         "(eq. 3.1), and nothing on the way back flips it.")
+        if c0 is not None:
+            tr0 = rnn.forward(p, xs)
+            g0 = rnn.backward(p, tr0, bptt.last_state_loss_grad(tr0, y))
+            if _rel(got, (g0.W_rec, g0.W_in, g0.b)) < 1e-8:
+                raise _Wrong(f"your gradients {where} are those of the network started from "
+                             "c_{-1} = 0: pass c0 on to rnn.forward.")
+        dz_name = ("For the sigmoid, φ′(z_t) = c_t(1 − c_t); for tanh, 1 − c_t². Both are in "
+                   "`trace.dact[t]`.")
+        for message, wrong in _ch3_ex5_mistakes(p, trace, dL, dz_name):
+            if _rel(got, wrong) < 1e-8:
+                raise _Wrong(message)
+        if _rel((got[0].T, got[1], got[2]), ref) < 1e-8:
+            raise _Wrong("your dW_rec is transposed: term t is the outer product "
+                         "δ_tᵀ c_{t-1}ᵀ, row i for unit i (np.outer(delta, c_prev)).")
+        wrong = [name for name, g, f in zip(("dW_rec", "dW_in", "db"), got, fd)
+                 if numdiff.relative_error(g, f) > 1e-6]
+        errors = ", ".join(f"{name} {numdiff.relative_error(got[k], fd[k]):.1e}"
+                           for k, name in enumerate(("dW_rec", "dW_in", "db"))
+                           if name in wrong)
+        raise _Wrong(f"your {_listing(wrong)} {'differs' if len(wrong) == 1 else 'differ'} from "
+                     f"central differences of E {where}; relative errors: {errors}. Go "
+                     "through eq. (3.8) step by step: δ_t, the carry δ_t W_rec, the terms "
+                     "δ_tᵀ u_tᵀ.")
+    return ("On three networks (sigmoid and tanh, n ≠ m, two from c_{-1} ≠ 0) your gradients "
+            "agree with rnn.backward and with central differences of E.")
 
 
 # --------------------------------------------------------------------------- chapter 4
