@@ -15,8 +15,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from rnngrad import (activations, bptt, cell, deepnet, dynamics, exercises, exploding,
-                     gradients, gru, gru_survival, lag_curves, lstm, rnn, survival)
+from rnngrad import (activations, bptt, cell, deepnet, exercises, exploding, gradients, gru,
+                     gru_survival, lag_curves, lstm, rnn, survival)
 from rnngrad.activations import sigmoid
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
@@ -209,20 +209,58 @@ def test_ch2_ex3(capsys):
     rejects(capsys, "ch2-ex-3", augment(p), "you gave its result", "without parentheses")
 
 
+def my_forward(params, xs, c0=None):
+    act = np.tanh if params.activation == "tanh" else sigmoid
+    c = np.zeros(params.n) if c0 is None else c0
+    states = []
+    for x in xs:
+        c = act(params.W_rec @ c + params.W_in @ x + params.b)
+        states.append(c)
+    return np.array(states)
+
+
+def _forward_with(*, swap=False, rec_T=False, in_T=False, bias=True, use_c0=True, act=None,
+                  with_c0=False, rows=slice(None)):
+    """A student's my_forward with one mistake switched on."""
+    def wrong(params, xs, c0=None):
+        phi = act or (np.tanh if params.activation == "tanh" else sigmoid)
+        W_rec, W_in = (params.W_in, params.W_rec) if swap else (params.W_rec, params.W_in)
+        W_rec, W_in = (W_rec.T if rec_T else W_rec), (W_in.T if in_T else W_in)
+        c = c0 if (use_c0 and c0 is not None) else np.zeros(params.n)
+        states = [c] if with_c0 else []
+        for x in xs:
+            c = phi(W_rec @ c + W_in @ x + (params.b if bias else 0.0))
+            states.append(c)
+        return np.array(states)[rows]
+    return wrong
+
+
 def test_ch2_ex4(capsys):
-    grid = np.arange(0.5, 24.01, 0.5)
-    half = {}
-    for act in ("sigmoid", "tanh"):
-        frac = np.array([dynamics.state_trajectories(n=16, T=200, scale=s, activation=act,
-                                                     seed=0).saturated.mean() for s in grid])
-        half[act] = grid[np.argmax(frac >= 0.5)]
-    ref = (half["sigmoid"], half["tanh"])
-    accepts(capsys, "ch2-ex-4", ref)
-    rejects(capsys, "ch2-ex-4", ref[::-1], "wrong way round", "(sigmoid, tanh)")
-    rejects(capsys, "ch2-ex-4", (ref[0] - 0.5, ref[1]), "less than half", "sigmoid")
-    rejects(capsys, "ch2-ex-4", (ref[0], ref[1] + 1.0), "smallest", "tanh")
-    rejects(capsys, "ch2-ex-4", (ref[0] + 0.25, ref[1]), "not a point of the grid")
-    rejects(capsys, "ch2-ex-4", ref[0], "shape (2,)")
+    out = accepts(capsys, "ch2-ex-4", my_forward)
+    assert "rnn.forward" in out
+    rejects(capsys, "ch2-ex-4", _forward_with(swap=True), "swapped")
+    rejects(capsys, "ch2-ex-4", _forward_with(rec_T=True), "W_rec is transposed")
+    rejects(capsys, "ch2-ex-4", _forward_with(in_T=True), "W_in is transposed")
+    rejects(capsys, "ch2-ex-4", _forward_with(bias=False), "bias b is missing")
+    rejects(capsys, "ch2-ex-4", _forward_with(use_c0=False), "starting state is not used")
+    rejects(capsys, "ch2-ex-4", _forward_with(with_c0=True), "T + 1 = 6 rows", "c_{-1}")
+    rejects(capsys, "ch2-ex-4", _forward_with(rows=slice(None, -1)), "last state", "missing")
+    rejects(capsys, "ch2-ex-4", _forward_with(rows=slice(1, None)), "first state", "missing")
+    rejects(capsys, "ch2-ex-4", _forward_with(act=lambda z: z), "no activation")
+    rejects(capsys, "ch2-ex-4", _forward_with(act=sigmoid), "activation is tanh", "sigmoid")
+    rejects(capsys, "ch2-ex-4", lambda p, xs, c0=None: my_forward(p, xs, c0).T, "transposed")
+    rejects(capsys, "ch2-ex-4", lambda p, xs, c0=None: rnn.forward(p, xs, c0),
+            "rnn.RNNTrace", "write the loop")
+
+    def late(p, xs, c0=None):
+        c = my_forward(p, xs, c0)
+        c[2:] *= 1.01
+        return c
+
+    rejects(capsys, "ch2-ex-4", late, "first at step t = 2", "Step 0 is right")
+    rejects(capsys, "ch2-ex-4", lambda p, xs: my_forward(p, xs), "raised TypeError")
+    p = rnn.init(3, 2, rng=np.random.default_rng(0))
+    rejects(capsys, "ch2-ex-4", my_forward(p, np.ones((4, 2))), "you gave its result")
 
 
 # --------------------------------------------------------------------------- chapter 3

@@ -29,8 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import (activations, bptt, cell, deepnet, dynamics, exploding, gradients, gru,
-               gru_survival, lag_curves, lstm, numdiff, rnn, survival, train)
+from . import (activations, bptt, cell, deepnet, exploding, gradients, gru, gru_survival,
+               lag_curves, lstm, numdiff, rnn, survival, train)
 from .activations import sigmoid
 
 #: The checkers add their names (see _checker).
@@ -459,49 +459,106 @@ def check_ch2_ex3(answer):
     return "On two test networks the augmented RNN gives the same states."
 
 
-CH2_GRID = tuple(np.arange(0.5, 24.01, 0.5))
+# The networks of ch2-ex-4: a square one first (n = m: swapped or transposed weights do not
+# fail there, they give other states), then n ≠ m; sigmoid and tanh; non-zero biases; two of
+# them start from a non-zero state c_{-1}.
+CH2_EX4_NETWORKS = ((3, 3, "sigmoid", True), (4, 2, "tanh", True), (2, 5, "sigmoid", False))
 
 
-@functools.lru_cache(maxsize=None)
-def _ch2_saturated_fraction(scale: float, activation: str) -> float:
-    return float(dynamics.state_trajectories(n=16, T=200, scale=scale, activation=activation,
-                                             seed=0).saturated.mean())
-
-
-@functools.lru_cache(maxsize=None)
-def _ch2_ex4_reference() -> tuple[float, float]:
+def _ch2_ex4_problems():
+    """(params, xs, c0) for each network of CH2_EX4_NETWORKS; c0 is None or a state."""
     out = []
-    for act in ("sigmoid", "tanh"):
-        frac = np.array([_ch2_saturated_fraction(float(s), act) for s in CH2_GRID])
-        out.append(float(CH2_GRID[int(np.argmax(frac >= 0.5))]))
-    return out[0], out[1]
+    for seed, (n, m, act, from_state) in enumerate(CH2_EX4_NETWORKS):
+        rng = np.random.default_rng(40 + seed)
+        p = rnn.init(n, m, rng=rng, scale=1.5, activation=act)
+        p = rnn.RNNParams(p.W_rec, p.W_in, b=rng.uniform(-1.0, 1.0, n), activation=act)
+        low = 0.0 if act == "sigmoid" else -1.0
+        c0 = rng.uniform(low, 1.0, n) if from_state else None
+        out.append((p, rng.standard_normal((5, m)), c0))
+    return out
+
+
+def _forward_variant(xs, c0, W_rec, W_in, b, act) -> np.ndarray:
+    """The states c_0 … c_{T-1} of eq. (2.1) for the given pieces (one of them may be wrong)."""
+    c, states = c0, []
+    for x in xs:
+        c = act(W_rec @ c + W_in @ x + b)
+        states.append(c)
+    return np.array(states)
+
+
+def _ch2_ex4_mistakes(p, xs, c0):
+    """(message, states) of the usual mistakes of eq. (2.1)."""
+    act = activations.activation(p.activation)
+    start = np.zeros(p.n) if c0 is None else c0
+    out = [("the bias b is missing from the pre-activation z_t = W_rec c_{t-1} + W_in x_t + b.",
+            _forward_variant(xs, start, p.W_rec, p.W_in, 0.0, act)),
+           ("your W_rec is transposed: the pre-activation has W_rec c_{t-1} (row i of W_rec "
+            "collects the previous states for unit i).",
+            _forward_variant(xs, start, p.W_rec.T, p.W_in, p.b, act)),
+           ("there is no activation: c_t = φ(z_t), with φ given by params.activation.",
+            _forward_variant(xs, start, p.W_rec, p.W_in, p.b, lambda z: z))]
+    if p.activation == "tanh":
+        out.append(("this network's activation is tanh (params.activation), and your states "
+                    "use the sigmoid.",
+                    _forward_variant(xs, start, p.W_rec, p.W_in, p.b, sigmoid)))
+    if c0 is not None:
+        out.append(("the starting state is not used: the first step reads c_{-1} = c0 (zeros "
+                    "only when c0 is None).",
+                    _forward_variant(xs, np.zeros(p.n), p.W_rec, p.W_in, p.b, act)))
+    if p.n == p.m:
+        out += [("your W_rec and W_in are swapped: W_rec multiplies the previous state c_{t-1}, "
+                 "W_in the input x_t.",
+                 _forward_variant(xs, start, p.W_in, p.W_rec, p.b, act)),
+                ("your W_in is transposed: the pre-activation has W_in x_t, an n × m matrix times "
+                 "the input.",
+                 _forward_variant(xs, start, p.W_rec, p.W_in.T, p.b, act))]
+    return out
 
 
 @_checker("ch2-ex-4")
 def check_ch2_ex4(answer):
-    """Exercise ch2-ex-4: (sigmoid, tanh) smallest ‖W_rec‖₂ of the grid with half saturation."""
-    got = _array(answer, (2,), "the pair (‖W_rec‖₂ for the sigmoid, ‖W_rec‖₂ for tanh)")
-    ref = _ch2_ex4_reference()
-    if _close(got, ref, 1e-9):
-        return ""
-    if _close(got[::-1], ref, 1e-9):
-        raise _Wrong("you have the two values the wrong way round: the order is "
-                     "(sigmoid, tanh).")
-    for value, act, r in zip(got, ("sigmoid", "tanh"), ref):
-        if abs(value - r) < 1e-9:
+    """Exercise ch2-ex-4: a function ``my_forward(params, xs, c0=None)`` returning the states
+    c_0 … c_{T-1} of eq. (2.1) as a (T, n) array."""
+    sig = "my_forward(params, xs, c0=None)"
+    fn = _function(answer, sig, np.ndarray)
+    for p, xs, c0 in _ch2_ex4_problems():
+        T, n = len(xs), p.n
+        where = (f"(on a {p.activation} network with n = {n}, m = {p.m}, "
+                 + ("c0 = None)" if c0 is None else "c0 given)"))
+        out = _call(fn, sig, p, xs) if c0 is None else _call(fn, sig, p, xs, c0)
+        if isinstance(out, rnn.RNNTrace):
+            raise _Wrong(f"your function returned {_a(out)}, as rnn.forward does; write the "
+                         "loop of eq. (2.1) yourself and return the states as a (T, n) array.")
+        ref = rnn.forward(p, xs, c0).c
+        start = np.zeros(n) if c0 is None else c0
+        shape = np.shape(out)
+        if shape == (T + 1, n):
+            arr = np.asarray(out, dtype=float)
+            if _close(arr[0], start, 1e-12, 1e-15):
+                raise _Wrong(f"your array has T + 1 = {T + 1} rows and starts with c_{{-1}}: "
+                             "return c_0 … c_{T-1} only, one row per input x_t.")
+        if shape == (T - 1, n):
+            arr = np.asarray(out, dtype=float)
+            if _close(arr, ref[:-1], 1e-9, 1e-12):
+                raise _Wrong("the last state c_{T-1} is missing: there is one state per "
+                             "input, T in all.")
+            if _close(arr, ref[1:], 1e-9, 1e-12):
+                raise _Wrong("the first state c_0 is missing: step t = 0 reads x_0 and "
+                             "c_{-1}.")
+        got = _as_matrix(out, (T, n), f"your array of states {where}")
+        if _close(got, ref, 1e-9, 1e-12):
             continue
-        on_grid = any(abs(value - s) < 1e-9 for s in CH2_GRID)
-        if not on_grid:
-            raise _Wrong(f"your value for {act}, {_fmt(value)}, is not a point of the grid "
-                         "0.5, 1, 1.5, …, 24.")
-        frac = _ch2_saturated_fraction(float(value), act)
-        if frac < 0.5:
-            raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} only {frac:.0%} of the {act} network's "
-                         "(unit, step) pairs are saturated, less than half.")
-        raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} at least half of the {act} network's "
-                     "(unit, step) pairs are saturated, but a smaller value of the grid "
-                     "already gets there: the exercise asks for the smallest.")
-    raise _Wrong("check both values again.")  # pragma: no cover - every branch above returns
+        for message, wrong in _ch2_ex4_mistakes(p, xs, c0):
+            if _close(got, wrong, 1e-9, 1e-12):
+                raise _Wrong(message)
+        first = int(np.argmax(np.any(~np.isclose(got, ref, rtol=1e-9, atol=1e-12), axis=1)))
+        raise _Wrong(f"your states differ from eq. (2.1) {where}, first at step t = {first}. "
+                     + ("Check c_0 = φ(W_rec c_{-1} + W_in x_0 + b)." if first == 0 else
+                        "Step 0 is right: check how each step passes its state on to the "
+                        "next."))
+    return ("On three networks (sigmoid and tanh, n = m and n ≠ m, from c0 = None and from a "
+            "given c0) your states are those of rnn.forward.")
 
 
 # --------------------------------------------------------------------------- chapter 3
