@@ -162,24 +162,59 @@ def test_ch1_ex3(capsys, ch1_ex3):
     rejects(capsys, "ch1-ex-3", [[1, 2, 3], [4, 5]], "cannot be read")
 
 
+def input_gradient(params, x, dE_da_out):
+    trace = deepnet.forward(params, x)
+    g = dE_da_out
+    for l in range(params.depth, 0, -1):
+        g = params.weights[l - 1].T @ (trace.dact[l - 1] * g)
+    return g
+
+
+def _input_gradient_with(*, dact=None, transposed=True, upward=False, last=1):
+    """A student's input_gradient with one mistake: ``dact(name, a_l)`` for φ'(z_l), W_l for
+    W_lᵀ, the layers from 1 up, or a loop that stops at layer ``last``."""
+    def wrong(params, x, g):
+        trace = deepnet.forward(params, x)
+        layers = list(range(params.depth, last - 1, -1))
+        for l in (layers[::-1] if upward else layers):
+            W = params.weights[l - 1]
+            d = trace.dact[l - 1] if dact is None else dact(params.activation, trace.a[l])
+            g = (W.T if transposed else W) @ (d * g)
+        return g
+    return wrong
+
+
 def test_ch1_ex4(capsys):
-    scales = np.arange(4.0, 14.5, 1.0)
-    factor = [np.median([deepnet.layer_gradient_norms(depth=50, width=64, activation="sigmoid",
-                                                      weight_scale=g, seed=s, batch=32).per_layer_factor
-                         for s in range(3)]) for g in scales]
-    g_star = float(np.interp(1.0, factor, scales))
-    assert 8 < g_star < 13
-    accepts(capsys, "ch1-ex-4", g_star)
-    accepts(capsys, "ch1-ex-4", np.float32(g_star))
-    out = accepts(capsys, "ch1-ex-4", float(np.ceil(g_star)))
-    assert "interpolating" in out
-    rejects(capsys, "ch1-ex-4", 4.0, "1/γ", "measured")
-    rejects(capsys, "ch1-ex-4", 2.0, "bound")
-    rejects(capsys, "ch1-ex-4", 7.0, "below 1", "larger scale")
-    rejects(capsys, "ch1-ex-4", 20.0, "outside")
-    rejects(capsys, "ch1-ex-4", float("inf"), "not a finite number")
-    rejects(capsys, "ch1-ex-4", [g_star, 1.0], "one number")
-    rejects(capsys, "ch1-ex-4", lambda: g_star, "function")
+    out = accepts(capsys, "ch1-ex-4", input_gradient)
+    assert "central differences" in out
+    other = {"sigmoid": "tanh", "tanh": "sigmoid"}
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(dact=activations.derivative),
+            "at the output a_l", "pre-activation")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(
+        dact=lambda name, a: activations.derivative_from_output(other[name], a)),
+        "derivative of tanh")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(dact=lambda name, a: 1.0), "is missing")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(transposed=False), "W_lᵀ")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(upward=True), "wrong order")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(last=2), "∂E/∂a_1", "one layer early")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: -input_gradient(p, x, g), "sign")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: 2 * input_gradient(p, x, g),
+            "central differences", "relative error 1.0e+00")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: input_gradient(p, x, g)[:, None], "shape (4,)")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: deepnet.backward(p, deepnet.forward(p, x), g),
+            "deepnet.DeepNetGrads", "write the loop yourself")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: 1 / 0, "raised ZeroDivisionError")
+    p = deepnet.init(2, 3, rng=np.random.default_rng(0))
+    rejects(capsys, "ch1-ex-4", input_gradient(p, np.ones(3), np.ones(3)), "you gave its result")
+
+
+def test_ch1_ex4_loop_one_layer_short_on_rectangular_layers(capsys):
+    """The first (square) network is answered right; the second has a_1 wider than x."""
+    def short_unless_square(params, x, g):
+        square = len(set(params.widths)) == 1
+        return (input_gradient if square else _input_gradient_with(last=2))(params, x, g)
+
+    rejects(capsys, "ch1-ex-4", short_unless_square, "width of a_1", "one layer early")
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -732,8 +767,6 @@ def test_symbols_at_the_start_keep_their_case(capsys):
     twice = lambda p: rnn.RNNParams(p.W_rec, np.column_stack([p.W_in, p.b]), p.b, p.activation)  # noqa: E731
     out = rejects(capsys, "ch2-ex-3", twice, "added twice")
     assert "B'" not in out and "b'" in out
-    out = rejects(capsys, "ch1-ex-4", 20.0, "outside")
-    assert "G = 20" not in out and "g = 20" in out
 
 
 def _message_literals():
@@ -832,14 +865,14 @@ def test_dicts_sets_and_text_in_lists_are_named(capsys):
     assert "unequal length" not in out
     out = rejects(capsys, "ch8-ex-1", set(k), "your answer is a set", "no order")
     assert "unequal length" not in out
-    out = rejects(capsys, "ch1-ex-4", {10.0}, "your answer is a set;", "that number itself")
+    out = rejects(capsys, "ch5-ex-3", {4.0}, "your answer is a set;", "that number itself")
     assert "unequal length" not in out
-    rejects(capsys, "ch1-ex-4", {"g": 10.0}, "your answer is a dict", "that number itself")
+    rejects(capsys, "ch5-ex-3", {"b_f": 4.0}, "your answer is a dict", "that number itself")
     rejects(capsys, "ch4-ex-4", {0.1: True, 1000: False}, "your answer is a dict")
     rejects(capsys, "ch8-ex-1", [str(x) for x in k], "text", "does not evaluate")
     rejects(capsys, "ch8-ex-1", [k[0], None, k[2], k[3]], "None")
     rejects(capsys, "ch1-ex-3", [[1, 2, 3], [4, 5]], "unequal length")
-    rejects(capsys, "ch1-ex-4", (x for x in [1.0]), "a generator")
+    rejects(capsys, "ch5-ex-3", (x for x in [1.0]), "a generator")
 
 
 def test_ch8_ex1_rounded_down_gets_the_off_by_one(capsys):

@@ -314,7 +314,6 @@ def _as_matrix(value, shape: tuple, what: str) -> np.ndarray:
 CH1_WEIGHTS = (3.6, 4.0, 4.4)
 CH1_STARTS = (0.5, 0.9)
 CH1_DEPTH = 50
-CH1_SCALES = tuple(np.arange(4.0, 14.5, 1.0))
 
 
 def _balanced_chain_gradient(w: float, x: float, depth: int = CH1_DEPTH) -> float:
@@ -366,43 +365,95 @@ def check_ch1_ex3(answer):
                  "same chain (b = −w/2) and only change the input to x = 0.9.")
 
 
-@functools.lru_cache(maxsize=None)
-def _ch1_ex4_factor(g: float) -> float:
-    """Median over seeds 0, 1, 2 of the factor per layer, sigmoid, depth 50, width 64, batch 32."""
-    runs = [deepnet.layer_gradient_norms(depth=50, width=64, activation="sigmoid",
-                                         weight_scale=g, seed=s, batch=32) for s in range(3)]
-    return float(np.median([r.per_layer_factor for r in runs]))
+def _ch1_ex4_problems():
+    """(params, x, ∂E/∂a_L) of three networks: square layers first (a missing transpose or a
+    product in the wrong order does not fail there), then layers of different widths."""
+    rng = np.random.default_rng(10)
+    square = deepnet.init(depth=3, width=4, rng=rng, weight_scale=2.0, bias_scale=0.5)
+    widths = (3, 5, 4, 2)
+    tall = deepnet.DeepNetParams(
+        tuple(rng.standard_normal((k, j)) for j, k in zip(widths[:-1], widths[1:])),
+        tuple(rng.uniform(-0.5, 0.5, k) for k in widths[1:]), "tanh")
+    deep = deepnet.init(depth=5, width=6, input_dim=4, rng=rng, weight_scale=2.0,
+                        bias_scale=0.5)
+    return [(p, rng.standard_normal(p.input_dim), rng.standard_normal(p.output_dim))
+            for p in (square, tall, deep)]
 
 
-@functools.lru_cache(maxsize=None)
-def _ch1_ex4_reference() -> float:
-    factors = [_ch1_ex4_factor(float(g)) for g in CH1_SCALES]
-    return float(np.interp(1.0, factors, CH1_SCALES))
+def _backprop_variant(params, trace, g, *, dact=None, transpose: bool = True,
+                      upward: bool = False, last: int = 1) -> np.ndarray:
+    """∂E/∂a_{last-1} by g ← W_lᵀ (φ'(z_l) ⊙ g) from l = L down to ``last`` (1 is right), or
+    with one usual mistake: ``dact`` replaces φ'(z_l), ``transpose=False`` uses W_l,
+    ``upward=True`` runs the layers from 1 up to L."""
+    dact = trace.dact if dact is None else dact
+    layers = range(params.depth, last - 1, -1)
+    for l in (reversed(layers) if upward else layers):
+        W = params.weights[l - 1]
+        delta = dact[l - 1] * g
+        g = (W.T if transpose else W) @ delta
+    return g
+
+
+def _ch1_ex4_mistakes(p, trace, g):
+    """(message, ∂E/∂x) of the usual mistakes of the chain rule."""
+    other = "tanh" if p.activation == "sigmoid" else "sigmoid"
+    at_output = tuple(activations.derivative(p.activation, a) for a in trace.a[1:])
+    swapped = tuple(activations.derivative_from_output(other, a) for a in trace.a[1:])
+    ones = tuple(np.ones_like(a) for a in trace.a[1:])
+    hint = ("φ′(z_l) is `trace.dact[l - 1]`; from the output it is a_l(1 − a_l) for the "
+            "sigmoid and 1 − a_l² for tanh.")
+    out = [(f"you evaluate φ′ at the output a_l; the derivative belongs at the pre-activation "
+            f"z_l = W_l a_{{l-1}} + b_l. {hint}", _backprop_variant(p, trace, g, dact=at_output)),
+           (f"this network's activation is {p.activation}, and your δ_l uses the derivative "
+            f"of {other}. {hint}", _backprop_variant(p, trace, g, dact=swapped)),
+           (f"the derivative φ′(z_l) is missing: δ_l = φ′(z_l) ⊙ ∂E/∂a_l before W_lᵀ. {hint}",
+            _backprop_variant(p, trace, g, dact=ones))]
+    if len(set(p.widths)) == 1:
+        out += [("you multiply by W_l where the chain rule has W_lᵀ: "
+                 "∂E/∂a_{l-1} = W_lᵀ δ_l.", _backprop_variant(p, trace, g, transpose=False)),
+                ("your product runs the layers in the wrong order: start at the output with "
+                 "J_Lᵀ ∂E/∂a_L and end with J_1ᵀ, from l = L down to 1.",
+                 _backprop_variant(p, trace, g, upward=True)),
+                ("your result is ∂E/∂a_1: the loop stops one layer early. Go down to l = 1, "
+                 "whose W_1ᵀ maps to the input.", _backprop_variant(p, trace, g, last=2))]
+    return out
 
 
 @_checker("ch1-ex-4")
 def check_ch1_ex4(answer):
-    """Exercise ch1-ex-4: the weight scale g* at which the median factor per layer crosses 1."""
-    g = _number(answer, "the weight scale g* (a number)")
-    ref = _ch1_ex4_reference()
-    if abs(g - ref) <= 0.5:
-        if float(g).is_integer():
-            return ("That is a scale of the grid; interpolating between the two scales where "
-                    "the factor passes 1 gives a sharper value.")
-        return ""
-    if abs(g - 4.0) < 0.25:
-        raise _Wrong("that is 1/γ = 4, where growth could begin if every unit sat at z = 0. "
-                     "The exercise asks where the *measured* factor per layer crosses 1.")
-    if abs(g - 2.0) < 0.25:
-        raise _Wrong("near g = 2 the bound's factor γ‖W_k‖₂ reaches 1; the exercise asks "
-                     "where the *measured* factor per layer crosses 1.")
-    if not CH1_SCALES[0] <= g <= CH1_SCALES[-1]:
-        raise _Wrong(f"your g = {_fmt(g)} is outside the scales 4, 5, …, 14 of the exercise.")
-    f = _ch1_ex4_factor(g)
-    side = "below" if f < 1 else "above"
-    way = "larger" if f < 1 else "smaller"
-    raise _Wrong(f"at g = {_fmt(g)} the median factor per layer is {f:.3f}, {side} 1: the "
-                 f"crossover is at a {way} scale.")
+    """Exercise ch1-ex-4: a function ``input_gradient(params, x, dE_da_out)`` returning
+    ∂E/∂x = J_1ᵀ ⋯ J_Lᵀ ∂E/∂a_L by backpropagation."""
+    sig = "input_gradient(params, x, dE_da_out)"
+    fn = _function(answer, sig, np.ndarray)
+    for p, x, g in _ch1_ex4_problems():
+        where = (f"(on a {p.activation} network with widths "
+                 f"{' → '.join(str(w) for w in p.widths)})")
+        out = _call(fn, sig, p, x, g)
+        if isinstance(out, deepnet.DeepNetGrads):
+            raise _Wrong(f"your function returned {_a(out)}, as deepnet.backward does; write "
+                         "the loop yourself and return ∂E/∂x, one array.")
+        if np.shape(out) == (p.widths[1],) != (p.input_dim,):
+            raise _Wrong(f"your result has {p.widths[1]} entries, the width of a_1 {where}: "
+                         "the loop stops one layer early. Go down to l = 1, whose W_1ᵀ maps "
+                         "to the input.")
+        got = _as_matrix(out, (p.input_dim,), f"your ∂E/∂x {where}")
+        trace = deepnet.forward(p, x)
+        ref = deepnet.backward(p, trace, g).a[0]
+        fd = numdiff.finite_difference_gradient(
+            lambda v: float(g @ deepnet.forward(p, v).output), x)
+        if _close(got, ref, 1e-9, 1e-14) and numdiff.relative_error(got, fd) < 1e-6:
+            continue
+        if _close(got, -ref, 1e-9, 1e-14):
+            raise _Wrong("your ∂E/∂x has the wrong sign: every step of the chain rule "
+                         "multiplies, nothing subtracts.")
+        for message, wrong in _ch1_ex4_mistakes(p, trace, g):
+            if _close(got, wrong, 1e-9, 1e-14):
+                raise _Wrong(message)
+        raise _Wrong(f"your ∂E/∂x differs from central differences of E {where}: relative "
+                     f"error {numdiff.relative_error(got, fd):.1e}. Check one layer: "
+                     "δ_l = φ′(z_l) ⊙ ∂E/∂a_l, then ∂E/∂a_{l-1} = W_lᵀ δ_l.")
+    return ("On three networks (sigmoid and tanh, square and rectangular layers) your ∂E/∂x "
+            "agrees with deepnet.backward and with central differences of E.")
 
 
 # --------------------------------------------------------------------------- chapter 2
