@@ -428,7 +428,12 @@ def check_ch1_ex4(answer):
     for p, x, g in _ch1_ex4_problems():
         where = (f"(on a {p.activation} network with widths "
                  f"{' → '.join(str(w) for w in p.widths)})")
-        out = _call(fn, sig, p, x, g)
+        trace = deepnet.forward(p, x)
+        ref = deepnet.backward(p, trace, g).a[0]
+        fd = numdiff.finite_difference_gradient(
+            lambda v: float(g @ deepnet.forward(p, v).output), x)
+        mistakes = _ch1_ex4_mistakes(p, trace, g)
+        out = _call(fn, sig, p, x.copy(), g.copy())
         if isinstance(out, deepnet.DeepNetGrads):
             raise _Wrong(f"your function returned {_a(out)}, as deepnet.backward does; write "
                          "the loop yourself and return ∂E/∂x, one array.")
@@ -437,16 +442,12 @@ def check_ch1_ex4(answer):
                          "the loop stops one layer early. Go down to l = 1, whose W_1ᵀ maps "
                          "to the input.")
         got = _as_matrix(out, (p.input_dim,), f"your ∂E/∂x {where}")
-        trace = deepnet.forward(p, x)
-        ref = deepnet.backward(p, trace, g).a[0]
-        fd = numdiff.finite_difference_gradient(
-            lambda v: float(g @ deepnet.forward(p, v).output), x)
         if _close(got, ref, 1e-9, 1e-14) and numdiff.relative_error(got, fd) < 1e-6:
             continue
         if _close(got, -ref, 1e-9, 1e-14):
             raise _Wrong("your ∂E/∂x has the wrong sign: every step of the chain rule "
                          "multiplies, nothing subtracts.")
-        for message, wrong in _ch1_ex4_mistakes(p, trace, g):
+        for message, wrong in mistakes:
             if _close(got, wrong, 1e-9, 1e-14):
                 raise _Wrong(message)
         raise _Wrong(f"your ∂E/∂x differs from central differences of E {where}: relative "
@@ -577,12 +578,14 @@ def check_ch2_ex4(answer):
         T, n = len(xs), p.n
         where = (f"(on a {p.activation} network with n = {n}, m = {p.m}, "
                  + ("c0 = None)" if c0 is None else "c0 given)"))
-        out = _call(fn, sig, p, xs) if c0 is None else _call(fn, sig, p, xs, c0)
+        ref = rnn.forward(p, xs, c0).c
+        start = np.zeros(n) if c0 is None else c0
+        mistakes = _ch2_ex4_mistakes(p, xs, c0)
+        out = (_call(fn, sig, p, xs.copy()) if c0 is None else
+               _call(fn, sig, p, xs.copy(), c0.copy()))
         if isinstance(out, rnn.RNNTrace):
             raise _Wrong(f"your function returned {_a(out)}, as rnn.forward does; write the "
                          "loop of eq. (2.1) yourself and return the states as a (T, n) array.")
-        ref = rnn.forward(p, xs, c0).c
-        start = np.zeros(n) if c0 is None else c0
         shape = np.shape(out)
         if shape == (T + 1, n):
             arr = np.asarray(out, dtype=float)
@@ -600,7 +603,7 @@ def check_ch2_ex4(answer):
         got = _as_matrix(out, (T, n), f"your array of states {where}")
         if _close(got, ref, 1e-9, 1e-12):
             continue
-        for message, wrong in _ch2_ex4_mistakes(p, xs, c0):
+        for message, wrong in mistakes:
             if _close(got, wrong, 1e-9, 1e-12):
                 raise _Wrong(message)
         first = int(np.argmax(np.any(~np.isclose(got, ref, rtol=1e-9, atol=1e-12), axis=1)))
@@ -766,8 +769,10 @@ def _ch3_ex5_loss(params, xs, y, c0, name: str, value) -> float:
     return bptt.last_state_loss(rnn.forward(p, xs, c0), y)
 
 
-def _ch3_ex5_mistakes(p, trace, dL, dz_name: str):
+def _ch3_ex5_mistakes(p, trace, dL):
     """(message, gradients) of the usual mistakes, computed from the equations."""
+    dz_name = ("For the sigmoid, φ′(z_t) = c_t(1 − c_t); for tanh, 1 − c_t². Both are in "
+               "`trace.dact[t]`.")
     other = "tanh" if p.activation == "sigmoid" else "sigmoid"
     z_at_c = activations.derivative(p.activation, trace.c)
     terms = rnn.bptt_terms(p, trace, dL)
@@ -795,8 +800,8 @@ def _ch3_ex5_mistakes(p, trace, dL, dz_name: str):
          f"{dz_name}",
          _bptt_variant(p, trace, dL,
                        dact=activations.derivative_from_output(other, trace.c))),
-        (f"the derivative φ′(z_t) is missing from δ_t: each step multiplies by diag(φ′(z_t)) (eq. 3.8). "
-         f"{dz_name}",
+        ("the derivative φ′(z_t) is missing from δ_t: each step multiplies by "
+         f"diag(φ′(z_t)) (eq. 3.8). {dz_name}",
          _bptt_variant(p, trace, dL, dact=np.ones_like(trace.c))),
         ("the term of the first step, t = 0, is missing: the loop runs from t = T − 1 down to "
          "t = 0 included.",
@@ -820,7 +825,16 @@ def check_ch3_ex5(answer):
         n, m = p.n, p.m
         where = (f"(on a {p.activation} network with n = {n}, m = {m}, "
                  + ("c_{-1} = 0)" if c0 is None else "c_{-1} ≠ 0)"))
-        out = _call(fn, sig, p, xs, y) if c0 is None else _call(fn, sig, p, xs, y, c0)
+        trace = rnn.forward(p, xs, c0)
+        dL = bptt.last_state_loss_grad(trace, y)
+        ref = rnn.backward(p, trace, dL)
+        ref = (ref.W_rec, ref.W_in, ref.b)
+        fd = tuple(numdiff.finite_difference_gradient(
+            functools.partial(_ch3_ex5_loss, p, xs, y, c0, name), value)
+            for name, value in (("W_rec", p.W_rec), ("W_in", p.W_in), ("b", p.b)))
+        mistakes = _ch3_ex5_mistakes(p, trace, dL)
+        out = (_call(fn, sig, p, xs.copy(), y.copy()) if c0 is None else
+               _call(fn, sig, p, xs.copy(), y.copy(), c0.copy()))
         if isinstance(out, rnn.RNNGrads):
             raise _Wrong(f"your function returned {_a(out)}, as rnn.backward does; write the "
                          "loop of eq. (3.8) yourself and return the three arrays "
@@ -833,13 +847,6 @@ def check_ch3_ex5(answer):
         got = (_as_matrix(out[0], (n, n), f"your dW_rec {where}"),
                _as_matrix(out[1], (n, m), f"your dW_in {where}"),
                _as_matrix(out[2], (n,), f"your db {where}"))
-        trace = rnn.forward(p, xs, c0)
-        dL = bptt.last_state_loss_grad(trace, y)
-        ref = rnn.backward(p, trace, dL)
-        ref = (ref.W_rec, ref.W_in, ref.b)
-        fd = tuple(numdiff.finite_difference_gradient(
-            functools.partial(_ch3_ex5_loss, p, xs, y, c0, name), value)
-            for name, value in (("W_rec", p.W_rec), ("W_in", p.W_in), ("b", p.b)))
         if _rel(got, ref) < 1e-8 and _rel(got, fd) < 1e-6:
             continue
         if not any(np.any(g) for g in got):
@@ -854,9 +861,7 @@ def check_ch3_ex5(answer):
             if _rel(got, (g0.W_rec, g0.W_in, g0.b)) < 1e-8:
                 raise _Wrong(f"your gradients {where} are those of the network started from "
                              "c_{-1} = 0: pass c0 on to rnn.forward.")
-        dz_name = ("For the sigmoid, φ′(z_t) = c_t(1 − c_t); for tanh, 1 − c_t². Both are in "
-                   "`trace.dact[t]`.")
-        for message, wrong in _ch3_ex5_mistakes(p, trace, dL, dz_name):
+        for message, wrong in mistakes:
             if _rel(got, wrong) < 1e-8:
                 raise _Wrong(message)
         if _rel((got[0].T, got[1], got[2]), ref) < 1e-8:
