@@ -294,6 +294,13 @@ def test_ch2_ex4(capsys):
 
     rejects(capsys, "ch2-ex-4", late, "first at step t = 2", "Step 0 is right")
     rejects(capsys, "ch2-ex-4", lambda p, xs: my_forward(p, xs), "raised TypeError")
+
+    def overwrites_its_input(p, xs, c0=None):
+        states = my_forward(p, xs, c0)
+        xs[:] = 0.0                       # the checker's reference must not move with it
+        return states
+
+    accepts(capsys, "ch2-ex-4", overwrites_its_input)
     p = rnn.init(3, 2, rng=np.random.default_rng(0))
     rejects(capsys, "ch2-ex-4", my_forward(p, np.ones((4, 2))), "you gave its result")
 
