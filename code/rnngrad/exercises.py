@@ -454,7 +454,7 @@ def check_ch1_ex4(answer):
                      f"error {numdiff.relative_error(got, fd):.1e}. Check one layer: "
                      "δ_l = φ′(z_l) ⊙ ∂E/∂a_l, then ∂E/∂a_{l-1} = W_lᵀ δ_l.")
     return ("On three networks (sigmoid and tanh, square and rectangular layers) your ∂E/∂x "
-            "agrees with deepnet.backward and with central differences of E.")
+            "matches deepnet.backward and the central differences of E.")
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -877,7 +877,7 @@ def check_ch3_ex5(answer):
                      "through eq. (3.8) step by step: δ_t, the carry δ_t W_rec, the terms "
                      "δ_tᵀ u_tᵀ.")
     return ("On three networks (sigmoid and tanh, n ≠ m, two from c_{-1} ≠ 0) your gradients "
-            "agree with rnn.backward and with central differences of E.")
+            "match rnn.backward and the central differences of E.")
 
 
 # --------------------------------------------------------------------------- chapter 4
