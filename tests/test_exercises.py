@@ -15,7 +15,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from rnngrad import (bptt, cell, deepnet, dynamics, exercises, exploding, gradients, gru,
+from rnngrad import (activations, bptt, cell, deepnet, exercises, exploding, gradients, gru,
                      gru_survival, lag_curves, lstm, numdiff, rnn, survival)
 from rnngrad.activations import sigmoid
 
@@ -235,24 +235,59 @@ def test_ch1_ex3(capsys, ch1_ex3):
     rejects(capsys, "ch1-ex-3", [[1, 2, 3], [4, 5]], "cannot be read")
 
 
+def input_gradient(params, x, dE_da_out):
+    trace = deepnet.forward(params, x)
+    g = dE_da_out
+    for l in range(params.depth, 0, -1):
+        g = params.weights[l - 1].T @ (trace.dact[l - 1] * g)
+    return g
+
+
+def _input_gradient_with(*, dact=None, transposed=True, upward=False, last=1):
+    """A student's input_gradient with one mistake: ``dact(name, a_l)`` for φ'(z_l), W_l for
+    W_lᵀ, the layers from 1 up, or a loop that stops at layer ``last``."""
+    def wrong(params, x, g):
+        trace = deepnet.forward(params, x)
+        layers = list(range(params.depth, last - 1, -1))
+        for l in (layers[::-1] if upward else layers):
+            W = params.weights[l - 1]
+            d = trace.dact[l - 1] if dact is None else dact(params.activation, trace.a[l])
+            g = (W.T if transposed else W) @ (d * g)
+        return g
+    return wrong
+
+
 def test_ch1_ex4(capsys):
-    scales = np.arange(4.0, 14.5, 1.0)
-    factor = [np.median([deepnet.layer_gradient_norms(depth=50, width=64, activation="sigmoid",
-                                                      weight_scale=g, seed=s, batch=32).per_layer_factor
-                         for s in range(3)]) for g in scales]
-    g_star = float(np.interp(1.0, factor, scales))
-    assert 8 < g_star < 13
-    accepts(capsys, "ch1-ex-4", g_star)
-    accepts(capsys, "ch1-ex-4", np.float32(g_star))
-    out = accepts(capsys, "ch1-ex-4", float(np.ceil(g_star)))
-    assert "interpolating" in out
-    rejects(capsys, "ch1-ex-4", 4.0, "1/γ", "measured")
-    rejects(capsys, "ch1-ex-4", 2.0, "bound")
-    rejects(capsys, "ch1-ex-4", 7.0, "below 1", "larger scale")
-    rejects(capsys, "ch1-ex-4", 20.0, "outside")
-    rejects(capsys, "ch1-ex-4", float("inf"), "not a finite number")
-    rejects(capsys, "ch1-ex-4", [g_star, 1.0], "one number")
-    rejects(capsys, "ch1-ex-4", lambda: g_star, "function")
+    out = accepts(capsys, "ch1-ex-4", input_gradient)
+    assert "central differences" in out
+    other = {"sigmoid": "tanh", "tanh": "sigmoid"}
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(dact=activations.derivative),
+            "at the output a_l", "pre-activation")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(
+        dact=lambda name, a: activations.derivative_from_output(other[name], a)),
+        "derivative of tanh")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(dact=lambda name, a: 1.0), "is missing")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(transposed=False), "W_lᵀ")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(upward=True), "wrong order")
+    rejects(capsys, "ch1-ex-4", _input_gradient_with(last=2), "∂E/∂a_1", "one layer early")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: -input_gradient(p, x, g), "sign")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: 2 * input_gradient(p, x, g),
+            "central differences", "relative error 1.0e+00")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: input_gradient(p, x, g)[:, None], "shape (4,)")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: deepnet.backward(p, deepnet.forward(p, x), g),
+            "deepnet.DeepNetGrads", "write the loop yourself")
+    rejects(capsys, "ch1-ex-4", lambda p, x, g: 1 / 0, "raised ZeroDivisionError")
+    p = deepnet.init(2, 3, rng=np.random.default_rng(0))
+    rejects(capsys, "ch1-ex-4", input_gradient(p, np.ones(3), np.ones(3)), "you gave its result")
+
+
+def test_ch1_ex4_loop_one_layer_short_on_rectangular_layers(capsys):
+    """The first (square) network is answered right; the second has a_1 wider than x."""
+    def short_unless_square(params, x, g):
+        square = len(set(params.widths)) == 1
+        return (input_gradient if square else _input_gradient_with(last=2))(params, x, g)
+
+    rejects(capsys, "ch1-ex-4", short_unless_square, "width of a_1", "one layer early")
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -282,20 +317,65 @@ def test_ch2_ex3(capsys):
     rejects(capsys, "ch2-ex-3", augment(p), "you gave its result", "without parentheses")
 
 
+def my_forward(params, xs, c0=None):
+    act = np.tanh if params.activation == "tanh" else sigmoid
+    c = np.zeros(params.n) if c0 is None else c0
+    states = []
+    for x in xs:
+        c = act(params.W_rec @ c + params.W_in @ x + params.b)
+        states.append(c)
+    return np.array(states)
+
+
+def _forward_with(*, swap=False, rec_T=False, in_T=False, bias=True, use_c0=True, act=None,
+                  with_c0=False, rows=slice(None)):
+    """A student's my_forward with one mistake switched on."""
+    def wrong(params, xs, c0=None):
+        phi = act or (np.tanh if params.activation == "tanh" else sigmoid)
+        W_rec, W_in = (params.W_in, params.W_rec) if swap else (params.W_rec, params.W_in)
+        W_rec, W_in = (W_rec.T if rec_T else W_rec), (W_in.T if in_T else W_in)
+        c = c0 if (use_c0 and c0 is not None) else np.zeros(params.n)
+        states = [c] if with_c0 else []
+        for x in xs:
+            c = phi(W_rec @ c + W_in @ x + (params.b if bias else 0.0))
+            states.append(c)
+        return np.array(states)[rows]
+    return wrong
+
+
 def test_ch2_ex4(capsys):
-    grid = np.arange(0.5, 24.01, 0.5)
-    half = {}
-    for act in ("sigmoid", "tanh"):
-        frac = np.array([dynamics.state_trajectories(n=16, T=200, scale=s, activation=act,
-                                                     seed=0).saturated.mean() for s in grid])
-        half[act] = grid[np.argmax(frac >= 0.5)]
-    ref = (half["sigmoid"], half["tanh"])
-    accepts(capsys, "ch2-ex-4", ref)
-    rejects(capsys, "ch2-ex-4", ref[::-1], "wrong way round", "(sigmoid, tanh)")
-    rejects(capsys, "ch2-ex-4", (ref[0] - 0.5, ref[1]), "less than half", "sigmoid")
-    rejects(capsys, "ch2-ex-4", (ref[0], ref[1] + 1.0), "smallest", "tanh")
-    rejects(capsys, "ch2-ex-4", (ref[0] + 0.25, ref[1]), "not a point of the grid")
-    rejects(capsys, "ch2-ex-4", ref[0], "shape (2,)")
+    out = accepts(capsys, "ch2-ex-4", my_forward)
+    assert "rnn.forward" in out
+    rejects(capsys, "ch2-ex-4", _forward_with(swap=True), "swapped")
+    rejects(capsys, "ch2-ex-4", _forward_with(rec_T=True), "W_rec is transposed")
+    rejects(capsys, "ch2-ex-4", _forward_with(in_T=True), "W_in is transposed")
+    rejects(capsys, "ch2-ex-4", _forward_with(bias=False), "bias b is missing")
+    rejects(capsys, "ch2-ex-4", _forward_with(use_c0=False), "starting state is not used")
+    rejects(capsys, "ch2-ex-4", _forward_with(with_c0=True), "T + 1 = 6 rows", "c_{-1}")
+    rejects(capsys, "ch2-ex-4", _forward_with(rows=slice(None, -1)), "last state", "missing")
+    rejects(capsys, "ch2-ex-4", _forward_with(rows=slice(1, None)), "first state", "missing")
+    rejects(capsys, "ch2-ex-4", _forward_with(act=lambda z: z), "no activation")
+    rejects(capsys, "ch2-ex-4", _forward_with(act=sigmoid), "activation is tanh", "sigmoid")
+    rejects(capsys, "ch2-ex-4", lambda p, xs, c0=None: my_forward(p, xs, c0).T, "transposed")
+    rejects(capsys, "ch2-ex-4", lambda p, xs, c0=None: rnn.forward(p, xs, c0),
+            "rnn.RNNTrace", "write the loop")
+
+    def late(p, xs, c0=None):
+        c = my_forward(p, xs, c0)
+        c[2:] *= 1.01
+        return c
+
+    rejects(capsys, "ch2-ex-4", late, "first at step t = 2", "Step 0 is right")
+    rejects(capsys, "ch2-ex-4", lambda p, xs: my_forward(p, xs), "raised TypeError")
+
+    def overwrites_its_input(p, xs, c0=None):
+        states = my_forward(p, xs, c0)
+        xs[:] = 0.0                       # the checker's reference must not move with it
+        return states
+
+    accepts(capsys, "ch2-ex-4", overwrites_its_input)
+    p = rnn.init(3, 2, rng=np.random.default_rng(0))
+    rejects(capsys, "ch2-ex-4", my_forward(p, np.ones((4, 2))), "you gave its result")
 
 
 # --------------------------------------------------------------------------- chapter 3
@@ -348,6 +428,105 @@ def test_ch3_ex3(capsys):
     rejects(capsys, "ch3-ex-3", every, "rows are the same", "only in row k")
     fixed_T = lambda p, tr, ys: np.pad(loss_step_norms(p, tr, ys), (0, 6 - tr.T))  # T = 6 only  # noqa: E731
     rejects(capsys, "ch3-ex-3", fixed_T, "shape (4, 4)")
+
+
+def my_bptt(params, xs, y, c0=None):
+    trace = rnn.forward(params, xs, c0)
+    dL_dc = bptt.last_state_loss_grad(trace, y)
+    dW_rec, dW_in, db = (np.zeros_like(a) for a in (params.W_rec, params.W_in, params.b))
+    carry = np.zeros(params.n)
+    for t in range(trace.T - 1, -1, -1):
+        delta = (dL_dc[t] + carry) * trace.dact[t]
+        dW_rec += np.outer(delta, trace.c_prev[t])
+        dW_in += np.outer(delta, xs[t])
+        db += delta
+        carry = delta @ params.W_rec
+    return dW_rec, dW_in, db
+
+
+def _bptt_with(*, dact=None, carry="row", first=0, state_at_t=False, from_zero=False):
+    """A student's my_bptt with one mistake: ``dact(name, c_t)`` for φ'(z_t), the carry
+    W_rec δ ("column") or none, a loop that stops at ``first``, c_t for c_{t-1}, or c0
+    ignored."""
+    def wrong(params, xs, y, c0=None):
+        trace = rnn.forward(params, xs, None if from_zero else c0)
+        dL_dc = bptt.last_state_loss_grad(trace, y)
+        dW_rec, dW_in, db = (np.zeros_like(a) for a in (params.W_rec, params.W_in, params.b))
+        back = np.zeros(params.n)
+        for t in range(trace.T - 1, first - 1, -1):
+            d = trace.dact[t] if dact is None else dact(params.activation, trace.c[t])
+            delta = (dL_dc[t] + back) * d
+            dW_rec += np.outer(delta, trace.c[t] if state_at_t else trace.c_prev[t])
+            dW_in += np.outer(delta, xs[t])
+            db += delta
+            back = {"row": delta @ params.W_rec, "column": params.W_rec @ delta,
+                    "none": 0.0}[carry]
+        return dW_rec, dW_in, db
+    return wrong
+
+
+def test_ch3_ex5(capsys):
+    out = accepts(capsys, "ch3-ex-5", my_bptt)
+    assert "rnn.backward" in out and "central differences" in out
+    rejects(capsys, "ch3-ex-5", _bptt_with(carry="none"), "only the term of the last step",
+            "sums the paths")
+    rejects(capsys, "ch3-ex-5", _bptt_with(carry="column"), "transpose in the carry")
+    rejects(capsys, "ch3-ex-5", _bptt_with(state_at_t=True), "uses c_t", "c_{t-1}")
+    rejects(capsys, "ch3-ex-5", _bptt_with(dact=activations.derivative), "at the state c_t",
+            "pre-activation")
+    other = {"sigmoid": "tanh", "tanh": "sigmoid"}
+    rejects(capsys, "ch3-ex-5", _bptt_with(
+        dact=lambda name, c: activations.derivative_from_output(other[name], c)),
+        "derivative of tanh")
+    rejects(capsys, "ch3-ex-5", _bptt_with(dact=lambda name, c: 1.0), "φ′(z_t) is missing")
+    rejects(capsys, "ch3-ex-5", _bptt_with(first=1), "first step, t = 0, is missing")
+    rejects(capsys, "ch3-ex-5", _bptt_with(from_zero=True), "c_{-1} ≠ 0", "pass c0")
+
+    def term0(params, xs, y, c0=None):
+        tr = rnn.forward(params, xs, c0)
+        terms = rnn.bptt_terms(params, tr, bptt.last_state_loss_grad(tr, y))
+        return terms.W_rec[0], terms.W_in[0], terms.b[0]
+
+    rejects(capsys, "ch3-ex-5", term0, "term 0", "eq. (1)")
+
+    def from_T_minus_2(params, xs, y, c0=None):     # the loop starts one step early
+        trace = rnn.forward(params, xs, c0)
+        dL_dc = bptt.last_state_loss_grad(trace, y)
+        grads = [np.zeros_like(a) for a in (params.W_rec, params.W_in, params.b)]
+        carry = np.zeros(params.n)
+        for t in range(trace.T - 2, -1, -1):
+            delta = (dL_dc[t] + carry) * trace.dact[t]
+            grads[0] += np.outer(delta, trace.c_prev[t])
+            grads[1] += np.outer(delta, xs[t])
+            grads[2] += delta
+            carry = delta @ params.W_rec
+        return tuple(grads)
+
+    rejects(capsys, "ch3-ex-5", from_T_minus_2, "all zero", "t = T − 1")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: tuple(-a for a in my_bptt(p, xs, y, c0)),
+            "wrong sign")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: (
+        my_bptt(p, xs, y, c0)[0].T,) + my_bptt(p, xs, y, c0)[1:], "dW_rec is transposed")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: (
+        my_bptt(p, xs, y, c0)[0], my_bptt(p, xs, y, c0)[1].T, my_bptt(p, xs, y, c0)[2]),
+        "shape (2, 4)", "transposed")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: (
+        my_bptt(p, xs, y, c0)[1], my_bptt(p, xs, y, c0)[0], my_bptt(p, xs, y, c0)[2]),
+        "wrong order")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: (
+        *my_bptt(p, xs, y, c0)[:2], 2 * my_bptt(p, xs, y, c0)[2]),
+        "your db differs from central differences")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y, c0=None: my_bptt(p, xs, y, c0)[:2],
+            "three arrays")
+    rejects(capsys, "ch3-ex-5", lambda p, xs, y: my_bptt(p, xs, y), "raised TypeError")
+
+    def backward(p, xs, y, c0=None):
+        tr = rnn.forward(p, xs, c0)
+        return rnn.backward(p, tr, bptt.last_state_loss_grad(tr, y))
+
+    rejects(capsys, "ch3-ex-5", backward, "rnn.RNNGrads", "write the loop")
+    p = rnn.init(4, 2, rng=np.random.default_rng(0))
+    rejects(capsys, "ch3-ex-5", my_bptt(p, np.ones((3, 2)), np.zeros(4)), "you gave its result")
 
 
 def _truncated_relative_error(params, trace, dL_dc, K):
@@ -1007,8 +1186,6 @@ def test_symbols_at_the_start_keep_their_case(capsys):
     twice = lambda p: rnn.RNNParams(p.W_rec, np.column_stack([p.W_in, p.b]), p.b, p.activation)  # noqa: E731
     out = rejects(capsys, "ch2-ex-3", twice, "added twice")
     assert "B'" not in out and "b'" in out
-    out = rejects(capsys, "ch1-ex-4", 20.0, "outside")
-    assert "G = 20" not in out and "g = 20" in out
 
 
 def _message_literals():
@@ -1102,14 +1279,14 @@ def test_dicts_sets_and_text_in_lists_are_named(capsys):
     assert "unequal length" not in out
     out = rejects(capsys, "ch8-ex-1", set(k), "your answer is a set", "no order")
     assert "unequal length" not in out
-    out = rejects(capsys, "ch1-ex-4", {10.0}, "your answer is a set;", "that number itself")
+    out = rejects(capsys, "ch5-ex-3", {4.0}, "your answer is a set;", "that number itself")
     assert "unequal length" not in out
-    rejects(capsys, "ch1-ex-4", {"g": 10.0}, "your answer is a dict", "that number itself")
+    rejects(capsys, "ch5-ex-3", {"b_f": 4.0}, "your answer is a dict", "that number itself")
     rejects(capsys, "ch4-ex-4", {0.1: True, 1000: False}, "your answer is a dict")
     rejects(capsys, "ch8-ex-1", [str(x) for x in k], "text", "does not evaluate")
     rejects(capsys, "ch8-ex-1", [k[0], None, k[2], k[3]], "None")
     rejects(capsys, "ch1-ex-3", [[1, 2, 3], [4, 5]], "unequal length")
-    rejects(capsys, "ch1-ex-4", (x for x in [1.0]), "a generator")
+    rejects(capsys, "ch5-ex-3", (x for x in [1.0]), "a generator")
 
 
 def test_ch8_ex1_rounded_down_gets_the_off_by_one(capsys):

@@ -30,8 +30,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import (bptt, cell, deepnet, dynamics, exploding, gradients, gru, gru_survival, lag_curves,
-               lstm, rnn, survival, train)
+from . import (activations, bptt, cell, deepnet, exploding, gradients, gru, gru_survival,
+               lag_curves, lstm, numdiff, rnn, survival, train)
 from .activations import sigmoid
 
 #: The checkers add their names (see _checker).
@@ -425,7 +425,6 @@ def check_la_ex3(answer):
 CH1_WEIGHTS = (3.6, 4.0, 4.4)
 CH1_STARTS = (0.5, 0.9)
 CH1_DEPTH = 50
-CH1_SCALES = tuple(np.arange(4.0, 14.5, 1.0))
 
 
 def _balanced_chain_gradient(w: float, x: float, depth: int = CH1_DEPTH) -> float:
@@ -477,43 +476,96 @@ def check_ch1_ex3(answer):
                  "same chain (b = −w/2) and only change the input to x = 0.9.")
 
 
-@functools.lru_cache(maxsize=None)
-def _ch1_ex4_factor(g: float) -> float:
-    """Median over seeds 0, 1, 2 of the factor per layer, sigmoid, depth 50, width 64, batch 32."""
-    runs = [deepnet.layer_gradient_norms(depth=50, width=64, activation="sigmoid",
-                                         weight_scale=g, seed=s, batch=32) for s in range(3)]
-    return float(np.median([r.per_layer_factor for r in runs]))
+def _ch1_ex4_problems():
+    """(params, x, ∂E/∂a_L) of three networks: square layers first (a missing transpose or a
+    product in the wrong order does not fail there), then layers of different widths."""
+    rng = np.random.default_rng(10)
+    square = deepnet.init(depth=3, width=4, rng=rng, weight_scale=2.0, bias_scale=0.5)
+    widths = (3, 5, 4, 2)
+    tall = deepnet.DeepNetParams(
+        tuple(rng.standard_normal((k, j)) for j, k in zip(widths[:-1], widths[1:])),
+        tuple(rng.uniform(-0.5, 0.5, k) for k in widths[1:]), "tanh")
+    deep = deepnet.init(depth=5, width=6, input_dim=4, rng=rng, weight_scale=2.0,
+                        bias_scale=0.5)
+    return [(p, rng.standard_normal(p.input_dim), rng.standard_normal(p.output_dim))
+            for p in (square, tall, deep)]
 
 
-@functools.lru_cache(maxsize=None)
-def _ch1_ex4_reference() -> float:
-    factors = [_ch1_ex4_factor(float(g)) for g in CH1_SCALES]
-    return float(np.interp(1.0, factors, CH1_SCALES))
+def _backprop_variant(params, trace, g, *, dact=None, transpose: bool = True,
+                      upward: bool = False, last: int = 1) -> np.ndarray:
+    """∂E/∂a_{last-1} by g ← W_lᵀ (φ'(z_l) ⊙ g) from l = L down to ``last`` (1 is right), or
+    with one usual mistake: ``dact`` replaces φ'(z_l), ``transpose=False`` uses W_l,
+    ``upward=True`` runs the layers from 1 up to L."""
+    dact = trace.dact if dact is None else dact
+    layers = range(params.depth, last - 1, -1)
+    for l in (reversed(layers) if upward else layers):
+        W = params.weights[l - 1]
+        delta = dact[l - 1] * g
+        g = (W.T if transpose else W) @ delta
+    return g
+
+
+def _ch1_ex4_mistakes(p, trace, g):
+    """(message, ∂E/∂x) of the usual mistakes of the chain rule."""
+    other = "tanh" if p.activation == "sigmoid" else "sigmoid"
+    at_output = tuple(activations.derivative(p.activation, a) for a in trace.a[1:])
+    swapped = tuple(activations.derivative_from_output(other, a) for a in trace.a[1:])
+    ones = tuple(np.ones_like(a) for a in trace.a[1:])
+    hint = ("φ′(z_l) is `trace.dact[l - 1]`; from the output it is a_l(1 − a_l) for the "
+            "sigmoid and 1 − a_l² for tanh.")
+    out = [(f"you evaluate φ′ at the output a_l; the derivative belongs at the pre-activation "
+            f"z_l = W_l a_{{l-1}} + b_l. {hint}", _backprop_variant(p, trace, g, dact=at_output)),
+           (f"this network's activation is {p.activation}, and your δ_l uses the derivative "
+            f"of {other}. {hint}", _backprop_variant(p, trace, g, dact=swapped)),
+           (f"the derivative φ′(z_l) is missing: δ_l = φ′(z_l) ⊙ ∂E/∂a_l before W_lᵀ. {hint}",
+            _backprop_variant(p, trace, g, dact=ones))]
+    if len(set(p.widths)) == 1:
+        out += [("you multiply by W_l where the chain rule has W_lᵀ: "
+                 "∂E/∂a_{l-1} = W_lᵀ δ_l.", _backprop_variant(p, trace, g, transpose=False)),
+                ("your product runs the layers in the wrong order: start at the output with "
+                 "J_Lᵀ ∂E/∂a_L and end with J_1ᵀ, from l = L down to 1.",
+                 _backprop_variant(p, trace, g, upward=True)),
+                ("your result is ∂E/∂a_1: the loop stops one layer early. Go down to l = 1, "
+                 "whose W_1ᵀ maps to the input.", _backprop_variant(p, trace, g, last=2))]
+    return out
 
 
 @_checker("ch1-ex-4")
 def check_ch1_ex4(answer):
-    """Exercise ch1-ex-4: the weight scale g* at which the median factor per layer crosses 1."""
-    g = _number(answer, "the weight scale g* (a number)")
-    ref = _ch1_ex4_reference()
-    if abs(g - ref) <= 0.5:
-        if float(g).is_integer():
-            return ("That is a scale of the grid; interpolating between the two scales where "
-                    "the factor passes 1 gives a sharper value.")
-        return ""
-    if abs(g - 4.0) < 0.25:
-        raise _Wrong("that is 1/γ = 4, where growth could begin if every unit sat at z = 0. "
-                     "The exercise asks where the *measured* factor per layer crosses 1.")
-    if abs(g - 2.0) < 0.25:
-        raise _Wrong("near g = 2 the bound's factor γ‖W_k‖₂ reaches 1; the exercise asks "
-                     "where the *measured* factor per layer crosses 1.")
-    if not CH1_SCALES[0] <= g <= CH1_SCALES[-1]:
-        raise _Wrong(f"your g = {_fmt(g)} is outside the scales 4, 5, …, 14 of the exercise.")
-    f = _ch1_ex4_factor(g)
-    side = "below" if f < 1 else "above"
-    way = "larger" if f < 1 else "smaller"
-    raise _Wrong(f"at g = {_fmt(g)} the median factor per layer is {f:.3f}, {side} 1: the "
-                 f"crossover is at a {way} scale.")
+    """Exercise ch1-ex-4: a function ``input_gradient(params, x, dE_da_out)`` returning
+    ∂E/∂x = J_1ᵀ ⋯ J_Lᵀ ∂E/∂a_L by backpropagation."""
+    sig = "input_gradient(params, x, dE_da_out)"
+    fn = _function(answer, sig, np.ndarray)
+    for p, x, g in _ch1_ex4_problems():
+        where = (f"(on a {p.activation} network with widths "
+                 f"{' → '.join(str(w) for w in p.widths)})")
+        trace = deepnet.forward(p, x)
+        ref = deepnet.backward(p, trace, g).a[0]
+        fd = numdiff.finite_difference_gradient(
+            lambda v: float(g @ deepnet.forward(p, v).output), x)
+        mistakes = _ch1_ex4_mistakes(p, trace, g)
+        out = _call(fn, sig, p, x.copy(), g.copy())
+        if isinstance(out, deepnet.DeepNetGrads):
+            raise _Wrong(f"your function returned {_a(out)}, as deepnet.backward does; write "
+                         "the loop yourself and return ∂E/∂x, one array.")
+        if np.shape(out) == (p.widths[1],) != (p.input_dim,):
+            raise _Wrong(f"your result has {p.widths[1]} entries, the width of a_1 {where}: "
+                         "the loop stops one layer early. Go down to l = 1, whose W_1ᵀ maps "
+                         "to the input.")
+        got = _as_matrix(out, (p.input_dim,), f"your ∂E/∂x {where}")
+        if _close(got, ref, 1e-9, 1e-14) and numdiff.relative_error(got, fd) < 1e-6:
+            continue
+        if _close(got, -ref, 1e-9, 1e-14):
+            raise _Wrong("your ∂E/∂x has the wrong sign: every step of the chain rule "
+                         "multiplies, nothing subtracts.")
+        for message, wrong in mistakes:
+            if _close(got, wrong, 1e-9, 1e-14):
+                raise _Wrong(message)
+        raise _Wrong(f"your ∂E/∂x differs from central differences of E {where}: relative "
+                     f"error {numdiff.relative_error(got, fd):.1e}. Check one layer: "
+                     "δ_l = φ′(z_l) ⊙ ∂E/∂a_l, then ∂E/∂a_{l-1} = W_lᵀ δ_l.")
+    return ("On three networks (sigmoid and tanh, square and rectangular layers) your ∂E/∂x "
+            "matches deepnet.backward and the central differences of E.")
 
 
 # --------------------------------------------------------------------------- chapter 2
@@ -570,49 +622,108 @@ def check_ch2_ex3(answer):
     return "On two test networks the augmented RNN gives the same states."
 
 
-CH2_GRID = tuple(np.arange(0.5, 24.01, 0.5))
+# The networks of ch2-ex-4: a square one first (n = m: swapped or transposed weights do not
+# fail there, they give other states), then n ≠ m; sigmoid and tanh; non-zero biases; two of
+# them start from a non-zero state c_{-1}.
+CH2_EX4_NETWORKS = ((3, 3, "sigmoid", True), (4, 2, "tanh", True), (2, 5, "sigmoid", False))
 
 
-@functools.lru_cache(maxsize=None)
-def _ch2_saturated_fraction(scale: float, activation: str) -> float:
-    return float(dynamics.state_trajectories(n=16, T=200, scale=scale, activation=activation,
-                                             seed=0).saturated.mean())
-
-
-@functools.lru_cache(maxsize=None)
-def _ch2_ex4_reference() -> tuple[float, float]:
+def _ch2_ex4_problems():
+    """(params, xs, c0) for each network of CH2_EX4_NETWORKS; c0 is None or a state."""
     out = []
-    for act in ("sigmoid", "tanh"):
-        frac = np.array([_ch2_saturated_fraction(float(s), act) for s in CH2_GRID])
-        out.append(float(CH2_GRID[int(np.argmax(frac >= 0.5))]))
-    return out[0], out[1]
+    for seed, (n, m, act, from_state) in enumerate(CH2_EX4_NETWORKS):
+        rng = np.random.default_rng(40 + seed)
+        p = rnn.init(n, m, rng=rng, scale=1.5, activation=act)
+        p = rnn.RNNParams(p.W_rec, p.W_in, b=rng.uniform(-1.0, 1.0, n), activation=act)
+        low = 0.0 if act == "sigmoid" else -1.0
+        c0 = rng.uniform(low, 1.0, n) if from_state else None
+        out.append((p, rng.standard_normal((5, m)), c0))
+    return out
+
+
+def _forward_variant(xs, c0, W_rec, W_in, b, act) -> np.ndarray:
+    """The states c_0 … c_{T-1} of eq. (2.1) for the given pieces (one of them may be wrong)."""
+    c, states = c0, []
+    for x in xs:
+        c = act(W_rec @ c + W_in @ x + b)
+        states.append(c)
+    return np.array(states)
+
+
+def _ch2_ex4_mistakes(p, xs, c0):
+    """(message, states) of the usual mistakes of eq. (2.1)."""
+    act = activations.activation(p.activation)
+    start = np.zeros(p.n) if c0 is None else c0
+    out = [("the bias b is missing from the pre-activation z_t = W_rec c_{t-1} + W_in x_t + b.",
+            _forward_variant(xs, start, p.W_rec, p.W_in, 0.0, act)),
+           ("your W_rec is transposed: the pre-activation has W_rec c_{t-1} (row i of W_rec "
+            "collects the previous states for unit i).",
+            _forward_variant(xs, start, p.W_rec.T, p.W_in, p.b, act)),
+           ("there is no activation: c_t = φ(z_t), with φ given by params.activation.",
+            _forward_variant(xs, start, p.W_rec, p.W_in, p.b, lambda z: z))]
+    if p.activation == "tanh":
+        out.append(("this network's activation is tanh (params.activation), and your states "
+                    "use the sigmoid.",
+                    _forward_variant(xs, start, p.W_rec, p.W_in, p.b, sigmoid)))
+    if c0 is not None:
+        out.append(("the starting state is not used: the first step reads c_{-1} = c0 (zeros "
+                    "only when c0 is None).",
+                    _forward_variant(xs, np.zeros(p.n), p.W_rec, p.W_in, p.b, act)))
+    if p.n == p.m:
+        out += [("your W_rec and W_in are swapped: W_rec multiplies the previous state c_{t-1}, "
+                 "W_in the input x_t.",
+                 _forward_variant(xs, start, p.W_in, p.W_rec, p.b, act)),
+                ("your W_in is transposed: the pre-activation has W_in x_t, an n × m matrix times "
+                 "the input.",
+                 _forward_variant(xs, start, p.W_rec, p.W_in.T, p.b, act))]
+    return out
 
 
 @_checker("ch2-ex-4")
 def check_ch2_ex4(answer):
-    """Exercise ch2-ex-4: (sigmoid, tanh) smallest ‖W_rec‖₂ of the grid with half saturation."""
-    got = _array(answer, (2,), "the pair (‖W_rec‖₂ for the sigmoid, ‖W_rec‖₂ for tanh)")
-    ref = _ch2_ex4_reference()
-    if _close(got, ref, 1e-9):
-        return ""
-    if _close(got[::-1], ref, 1e-9):
-        raise _Wrong("you have the two values the wrong way round: the order is "
-                     "(sigmoid, tanh).")
-    for value, act, r in zip(got, ("sigmoid", "tanh"), ref):
-        if abs(value - r) < 1e-9:
+    """Exercise ch2-ex-4: a function ``my_forward(params, xs, c0=None)`` returning the states
+    c_0 … c_{T-1} of eq. (2.1) as a (T, n) array."""
+    sig = "my_forward(params, xs, c0=None)"
+    fn = _function(answer, sig, np.ndarray)
+    for p, xs, c0 in _ch2_ex4_problems():
+        T, n = len(xs), p.n
+        where = (f"(on a {p.activation} network with n = {n}, m = {p.m}, "
+                 + ("c0 = None)" if c0 is None else "c0 given)"))
+        ref = rnn.forward(p, xs, c0).c
+        start = np.zeros(n) if c0 is None else c0
+        mistakes = _ch2_ex4_mistakes(p, xs, c0)
+        out = (_call(fn, sig, p, xs.copy()) if c0 is None else
+               _call(fn, sig, p, xs.copy(), c0.copy()))
+        if isinstance(out, rnn.RNNTrace):
+            raise _Wrong(f"your function returned {_a(out)}, as rnn.forward does; write the "
+                         "loop of eq. (2.1) yourself and return the states as a (T, n) array.")
+        shape = np.shape(out)
+        if shape == (T + 1, n):
+            arr = np.asarray(out, dtype=float)
+            if _close(arr[0], start, 1e-12, 1e-15):
+                raise _Wrong(f"your array has T + 1 = {T + 1} rows and starts with c_{{-1}}: "
+                             "return c_0 … c_{T-1} only, one row per input x_t.")
+        if shape == (T - 1, n):
+            arr = np.asarray(out, dtype=float)
+            if _close(arr, ref[:-1], 1e-9, 1e-12):
+                raise _Wrong("the last state c_{T-1} is missing: there is one state per "
+                             "input, T in all.")
+            if _close(arr, ref[1:], 1e-9, 1e-12):
+                raise _Wrong("the first state c_0 is missing: step t = 0 reads x_0 and "
+                             "c_{-1}.")
+        got = _as_matrix(out, (T, n), f"your array of states {where}")
+        if _close(got, ref, 1e-9, 1e-12):
             continue
-        on_grid = any(abs(value - s) < 1e-9 for s in CH2_GRID)
-        if not on_grid:
-            raise _Wrong(f"your value for {act}, {_fmt(value)}, is not a point of the grid "
-                         "0.5, 1, 1.5, …, 24.")
-        frac = _ch2_saturated_fraction(float(value), act)
-        if frac < 0.5:
-            raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} only {frac:.0%} of the {act} network's "
-                         "(unit, step) pairs are saturated, less than half.")
-        raise _Wrong(f"at ‖W_rec‖₂ = {_fmt(value)} at least half of the {act} network's "
-                     "(unit, step) pairs are saturated, but a smaller value of the grid "
-                     "already gets there: the exercise asks for the smallest.")
-    raise _Wrong("check both values again.")  # pragma: no cover - every branch above returns
+        for message, wrong in mistakes:
+            if _close(got, wrong, 1e-9, 1e-12):
+                raise _Wrong(message)
+        first = int(np.argmax(np.any(~np.isclose(got, ref, rtol=1e-9, atol=1e-12), axis=1)))
+        raise _Wrong(f"your states differ from eq. (2.1) {where}, first at step t = {first}. "
+                     + ("Check c_0 = φ(W_rec c_{-1} + W_in x_0 + b)." if first == 0 else
+                        "Step 0 is right: check how each step passes its state on to the "
+                        "next."))
+    return ("On three networks (sigmoid and tanh, n = m and n ≠ m, from c0 = None and from a "
+            "given c0) your states are those of rnn.forward.")
 
 
 # --------------------------------------------------------------------------- chapter 3
@@ -720,6 +831,164 @@ def check_ch3_ex3(answer):
                      "the term of each loss at its own word; use the Frobenius norm of the "
                      "term's W_rec and W_in blocks together.")
     return "Checked on two networks (T = 6 and T = 4)."
+
+
+# The networks of ch3-ex-5: sigmoid and tanh, n ≠ m so that a transposed matrix shows, the
+# first from c_{-1} = 0 and the others from a non-zero state; non-zero biases.
+CH3_EX5_NETWORKS = ((4, 2, "sigmoid", False), (3, 5, "tanh", True), (5, 3, "sigmoid", True))
+
+
+def _ch3_ex5_problems():
+    """(params, xs, y, c0) for each network of CH3_EX5_NETWORKS; c0 is None or a state."""
+    out = []
+    for seed, (n, m, act, from_state) in enumerate(CH3_EX5_NETWORKS):
+        rng = np.random.default_rng(70 + seed)
+        p = rnn.init(n, m, rng=rng, scale=1.5, activation=act)
+        p = rnn.RNNParams(p.W_rec, p.W_in, b=rng.uniform(-0.5, 0.5, n), activation=act)
+        xs = rng.standard_normal((6, m))
+        low = 0.0 if act == "sigmoid" else -1.0           # states and targets in φ's range
+        y = rng.uniform(low, 1.0, n)
+        c0 = rng.uniform(low, 1.0, n) if from_state else None
+        out.append((p, xs, y, c0))
+    return out
+
+
+def _bptt_variant(params, trace, dL_dc, *, dact=None, carry: str = "row", first: int = 0,
+                  u_prev: bool = True) -> tuple:
+    """(∂E/∂W_rec, ∂E/∂W_in, ∂E/∂b) by the loop of eq. (3.8), or with one usual mistake.
+
+    ``dact`` replaces φ'(z_t); ``carry`` is "row" (δ_{t+1} W_rec, right), "column" (W_rec δ_{t+1},
+    the transpose missing) or "none" (no sum over paths); the loop runs from T-1 down to
+    ``first`` (0 is right); ``u_prev=False`` puts c_t where c_{t-1} belongs.
+    """
+    dact = trace.dact if dact is None else dact
+    dW_rec, dW_in, db = (np.zeros_like(a) for a in (params.W_rec, params.W_in, params.b))
+    back = np.zeros(params.n)
+    for t in range(trace.T - 1, first - 1, -1):
+        delta = (dL_dc[t] + back) * dact[t]
+        dW_rec += np.outer(delta, trace.c_prev[t] if u_prev else trace.c[t])
+        dW_in += np.outer(delta, trace.xs[t])
+        db += delta
+        back = {"row": delta @ params.W_rec, "column": params.W_rec @ delta,
+                "none": np.zeros(params.n)}[carry]
+    return dW_rec, dW_in, db
+
+
+def _ch3_ex5_loss(params, xs, y, c0, name: str, value) -> float:
+    """E = ½‖c_{T-1} − y‖² with the parameter ``name`` set to ``value``."""
+    p = dataclasses.replace(params, **{name: value})
+    return bptt.last_state_loss(rnn.forward(p, xs, c0), y)
+
+
+def _ch3_ex5_mistakes(p, trace, dL):
+    """(message, gradients) of the usual mistakes, computed from the equations."""
+    dz_name = ("For the sigmoid, φ′(z_t) = c_t(1 − c_t); for tanh, 1 − c_t². Both are in "
+               "`trace.dact[t]`.")
+    other = "tanh" if p.activation == "sigmoid" else "sigmoid"
+    z_at_c = activations.derivative(p.activation, trace.c)
+    terms = rnn.bptt_terms(p, trace, dL)
+    return [
+        ("your gradient holds only the term of the last step, where ∂⁺E/∂c_t is non-zero: "
+         "δ_t must also carry δ_{t+1} W_rec back from the later steps (eq. 3.8). That carry "
+         "is what sums the paths of eq. (3.6).",
+         _bptt_variant(p, trace, dL, carry="none")),
+        ("your gradient is term 0 of eq. (3.6) alone, the single path of the source's "
+         "eq. (1): the gradient is the sum of the terms δ_tᵀ u_tᵀ of every step t.",
+         (terms.W_rec[0], terms.W_in[0], terms.b[0])),
+        ("the carry from step t+1 back to step t uses W_rec δ_{t+1}; eq. (3.8) has the row "
+         "vector δ_{t+1} W_rec, which is W_recᵀ δ_{t+1} as a column: check the transpose in "
+         "the carry.",
+         _bptt_variant(p, trace, dL, carry="column")),
+        ("your ∂E/∂W_rec uses c_t in the outer product. Step t multiplies W_rec by the "
+         "previous state: u_t = [c_{t-1}; x_t], so its term is δ_tᵀ c_{t-1}ᵀ (c_{-1} at "
+         "t = 0, `trace.c_prev[t]`).",
+         _bptt_variant(p, trace, dL, u_prev=False)),
+        (f"you evaluate φ′ at the state c_t; the derivative belongs at the pre-activation z_t. "
+         f"{dz_name}",
+         _bptt_variant(p, trace, dL, dact=z_at_c)),
+        (f"this network's activation is {p.activation}, and your δ_t uses the derivative "
+         f"of {other}. "
+         f"{dz_name}",
+         _bptt_variant(p, trace, dL,
+                       dact=activations.derivative_from_output(other, trace.c))),
+        ("the derivative φ′(z_t) is missing from δ_t: each step multiplies by "
+         f"diag(φ′(z_t)) (eq. 3.8). {dz_name}",
+         _bptt_variant(p, trace, dL, dact=np.ones_like(trace.c))),
+        ("the term of the first step, t = 0, is missing: the loop runs from t = T − 1 down to "
+         "t = 0 included.",
+         _bptt_variant(p, trace, dL, first=1)),
+    ]
+
+
+def _rel(got, ref) -> float:
+    """Relative error of three blocks taken together."""
+    return numdiff.relative_error(np.concatenate([np.ravel(g) for g in got]),
+                                  np.concatenate([np.ravel(r) for r in ref]))
+
+
+@_checker("ch3-ex-5")
+def check_ch3_ex5(answer):
+    """Exercise ch3-ex-5: a function ``my_bptt(params, xs, y, c0=None)`` returning
+    (∂E/∂W_rec, ∂E/∂W_in, ∂E/∂b) of E = ½‖c_{T-1} − y‖² by the loop of eq. (3.8)."""
+    sig = "my_bptt(params, xs, y, c0=None)"
+    fn = _function(answer, sig, tuple)
+    for p, xs, y, c0 in _ch3_ex5_problems():
+        n, m = p.n, p.m
+        where = (f"(on a {p.activation} network with n = {n}, m = {m}, "
+                 + ("c_{-1} = 0)" if c0 is None else "c_{-1} ≠ 0)"))
+        trace = rnn.forward(p, xs, c0)
+        dL = bptt.last_state_loss_grad(trace, y)
+        ref = rnn.backward(p, trace, dL)
+        ref = (ref.W_rec, ref.W_in, ref.b)
+        fd = tuple(numdiff.finite_difference_gradient(
+            functools.partial(_ch3_ex5_loss, p, xs, y, c0, name), value)
+            for name, value in (("W_rec", p.W_rec), ("W_in", p.W_in), ("b", p.b)))
+        mistakes = _ch3_ex5_mistakes(p, trace, dL)
+        out = (_call(fn, sig, p, xs.copy(), y.copy()) if c0 is None else
+               _call(fn, sig, p, xs.copy(), y.copy(), c0.copy()))
+        if isinstance(out, rnn.RNNGrads):
+            raise _Wrong(f"your function returned {_a(out)}, as rnn.backward does; write the "
+                         "loop of eq. (3.8) yourself and return the three arrays "
+                         "(dW_rec, dW_in, db).")
+        if not (isinstance(out, (tuple, list)) and len(out) == 3):
+            raise _Wrong(f"your function `{sig}` should return three arrays, "
+                         "(dW_rec, dW_in, db).")
+        if np.shape(out[0]) == (n, m) and np.shape(out[1]) == (n, n):
+            raise _Wrong("your arrays come in the wrong order: (dW_rec, dW_in, db).")
+        got = (_as_matrix(out[0], (n, n), f"your dW_rec {where}"),
+               _as_matrix(out[1], (n, m), f"your dW_in {where}"),
+               _as_matrix(out[2], (n,), f"your db {where}"))
+        if _rel(got, ref) < 1e-8 and _rel(got, fd) < 1e-6:
+            continue
+        if not any(np.any(g) for g in got):
+            raise _Wrong(f"your gradients are all zero {where}: the loop starts at the last "
+                         "step, t = T − 1, where ∂⁺E/∂c_{T-1} = c_{T-1} − y enters.")
+        if _rel(got, tuple(-r for r in ref)) < 1e-8:
+            raise _Wrong("your gradients have the wrong sign: ∂E/∂c_{T-1} = c_{T-1} − y "
+                         "(eq. 3.1), and nothing on the way back flips it.")
+        if c0 is not None:
+            tr0 = rnn.forward(p, xs)
+            g0 = rnn.backward(p, tr0, bptt.last_state_loss_grad(tr0, y))
+            if _rel(got, (g0.W_rec, g0.W_in, g0.b)) < 1e-8:
+                raise _Wrong(f"your gradients {where} are those of the network started from "
+                             "c_{-1} = 0: pass c0 on to rnn.forward.")
+        for message, wrong in mistakes:
+            if _rel(got, wrong) < 1e-8:
+                raise _Wrong(message)
+        if _rel((got[0].T, got[1], got[2]), ref) < 1e-8:
+            raise _Wrong("your dW_rec is transposed: term t is the outer product "
+                         "δ_tᵀ c_{t-1}ᵀ, row i for unit i (np.outer(delta, c_prev)).")
+        wrong = [name for name, g, f in zip(("dW_rec", "dW_in", "db"), got, fd)
+                 if numdiff.relative_error(g, f) > 1e-6]
+        errors = ", ".join(f"{name} {numdiff.relative_error(got[k], fd[k]):.1e}"
+                           for k, name in enumerate(("dW_rec", "dW_in", "db"))
+                           if name in wrong)
+        raise _Wrong(f"your {_listing(wrong)} {'differs' if len(wrong) == 1 else 'differ'} from "
+                     f"central differences of E {where}; relative errors: {errors}. Go "
+                     "through eq. (3.8) step by step: δ_t, the carry δ_t W_rec, the terms "
+                     "δ_tᵀ u_tᵀ.")
+    return ("On three networks (sigmoid and tanh, n ≠ m, two from c_{-1} ≠ 0) your gradients "
+            "match rnn.backward and the central differences of E.")
 
 
 def _ch3_ex6_problems():
