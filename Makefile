@@ -24,7 +24,7 @@ help:
 	@echo "make notebooks  re-execute every notebook in place (regenerates the stored outputs)"
 	@echo "make diagrams   redraw the diagrams of the chapters (book/figures/diagrams/*.svg)"
 	@echo "make student    the student edition (no solutions) into _build/student/, with an archive to hand out"
-	@echo "make experiment chapter 9's training sweep (about 8 minutes), writes book/data/"
+	@echo "make experiment chapter 9's training sweep (about 18 minutes), writes book/data/"
 	@echo "make bench      time the explorers, the models, the lag curves, every chapter and make book"
 
 # Jupyter Book's execution cache keys on the notebooks' own code, not on code/rnngrad:
@@ -82,7 +82,7 @@ diagrams: $(STAMP)
 clean:
 	rm -rf _build
 
-# Chapter 9's sweep: RNNs, LSTMs and a GRU trained on long-range tasks (about 8 minutes on 2 idle cores).
+# Chapter 9's sweep: RNNs, LSTMs and a GRU trained on long-range tasks (about 18 minutes on 2 cores).
 # Writes book/data/long_range_results.csv, .npz (curves) and .md (command, date, table).
 experiment: $(STAMP)
 	$(BIN)/python -m rnngrad.experiment --out book/data/long_range_results.csv
