@@ -1008,10 +1008,13 @@ def plot_circle_image(A, ax=None):
     return ax
 
 
-def plot_power_norms(norms, *, rho: float, norm: float, ax=None, label: str = r"$\|W^k\|_2$"):
+def plot_power_norms(norms, *, rho: float, norm: float, ax=None, label: str | None = None):
     """‖W^k‖₂ against k (log scale; ``norms`` from ``gradients.power_norms``), with the
     bound ‖W‖₂^k (``norm``, dashed) and ρ(W)^k (``rho``, dotted), the rate at which the norms
-    decay in the end (the linear-algebra page, chapter 4)."""
+    decay in the end (the linear-algebra page, chapter 4). ``label`` names the curve in the
+    legend (default ‖W^k‖₂)."""
+    if label is None:
+        label = r"$\|W^k\|_2$"
     norms = np.asarray(norms, dtype=float)
     if norms.ndim != 1 or norms.size < 2:
         raise ValueError(f"norms must be a 1-D array with at least 2 entries, got shape "
