@@ -27,7 +27,7 @@ from . import gradients as _gradients
 from . import gru as _gru
 from . import lag_curves as _lag_curves
 from . import survival as _survival
-from ._checks import as_array, as_positive_int, as_real, as_seeds
+from ._checks import as_real
 
 __all__ = ["UpdatePaths", "update_paths", "update_survival", "gru_vs_lstm", "UpdateBiasSweep",
            "update_bias_sweep", "input_gradient_norms"]
@@ -166,16 +166,7 @@ def update_bias_sweep(biases, *, lags: Sequence[int] = (100, 300), n: int = 16,
 
     Used in :ref:`gru-bias` and :ref:`gru-vs-lstm` (the GRU chapter).
     """
-    biases = as_array(biases, "biases", (None,))
-    if biases.size == 0:
-        raise ValueError("biases must hold at least one value")
-    lags = tuple(as_positive_int(k, "lags") for k in lags)
-    if not lags:
-        raise ValueError("lags must hold at least one lag")
-    seeds = as_seeds(seeds)
-    threshold = as_real(threshold, "threshold")
-    if threshold <= 0:
-        raise ValueError(f"threshold must be > 0, got {threshold}")
+    biases, lags, seeds, threshold = _survival._bias_sweep_args(biases, lags, seeds, threshold)
     T = max(lags) + 1
     shape = (biases.size, len(seeds))
     norms, z_path = np.empty(shape + (len(lags),)), np.empty(shape + (len(lags),))

@@ -96,6 +96,14 @@ def norm_at_lag_sweep(scales, *, lag: int = 50, n: int = 16, activation: str = "
                                     seed=seed).norms[-1] for seed in seeds] for s in scales])
 
 
+def _weights_rng_and_inputs(T, seed):
+    """A generator for the weights and T standard-normal inputs (T, 1), from two independent
+    streams spawned from ``seed``: the inputs do not depend on what the weights are."""
+    T = as_positive_int(T, "T", minimum=2)
+    w_seq, x_seq = np.random.SeedSequence(as_positive_int(seed, "seed", minimum=0)).spawn(2)
+    return np.random.default_rng(w_seq), np.random.default_rng(x_seq).standard_normal((T, 1))
+
+
 def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
                       weight_scale: float = 1.0, seed: int = 0):
     """(params, trace) of a random LSTM (``lstm.init``, one input) on T standard-normal inputs.
@@ -109,10 +117,8 @@ def random_lstm_trace(*, n: int = 16, T: int = 60, forget_bias: float = 1.0,
     :ref:`ch8-explode` (chapter 8).
     """
     n = as_positive_int(n, "n")
-    T = as_positive_int(T, "T", minimum=2)
-    w_seq, x_seq = np.random.SeedSequence(as_positive_int(seed, "seed", minimum=0)).spawn(2)
-    xs = np.random.default_rng(x_seq).standard_normal((T, 1))
-    params = _lstm.init(n, 1, rng=np.random.default_rng(w_seq), forget_bias=forget_bias,
+    weights_rng, xs = _weights_rng_and_inputs(T, seed)
+    params = _lstm.init(n, 1, rng=weights_rng, forget_bias=forget_bias,
                         weight_scale=weight_scale)
     return params, _lstm.forward(params, xs)
 
@@ -128,9 +134,7 @@ def random_gru_trace(*, n: int = 16, T: int = 60, update_bias: float = 1.0,
     Used in :ref:`gru-vs-lstm` (the GRU chapter).
     """
     n = as_positive_int(n, "n")
-    T = as_positive_int(T, "T", minimum=2)
-    w_seq, x_seq = np.random.SeedSequence(as_positive_int(seed, "seed", minimum=0)).spawn(2)
-    xs = np.random.default_rng(x_seq).standard_normal((T, 1))
-    params = _gru.init(n, 1, rng=np.random.default_rng(w_seq), update_bias=update_bias,
+    weights_rng, xs = _weights_rng_and_inputs(T, seed)
+    params = _gru.init(n, 1, rng=weights_rng, update_bias=update_bias,
                        weight_scale=weight_scale)
     return params, _gru.forward(params, xs)

@@ -455,15 +455,10 @@ class ForgetBiasSweep:
     weight_scale: float
 
 
-def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
-                      weight_scale: float = 1.0, seeds: Iterable[int] = range(5),
-                      threshold: float = 1e-8) -> ForgetBiasSweep:
-    """For each forget bias and seed, a random LSTM (:func:`lag_curves.random_lstm_trace`) with T = max(lags) + 1:
-    the surviving gradient at ``lags``, the lag where it falls below ``threshold``, f̄ and the
-    measured decay rate. See :class:`ForgetBiasSweep` (chapter 8).
-
-    Used in :ref:`ch8-bias` (chapter 8).
-    """
+def _bias_sweep_args(biases, lags, seeds, threshold):
+    """The checked arguments of a gate-bias sweep (this module's ``forget_bias_sweep`` and
+    ``gru_survival.update_bias_sweep``): biases (a non-empty 1-D array), lags (a non-empty
+    tuple of positive ints), seeds and threshold (> 0)."""
     biases = as_array(biases, "biases", (None,))
     if biases.size == 0:
         raise ValueError("biases must hold at least one value")
@@ -474,6 +469,19 @@ def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
     threshold = as_real(threshold, "threshold")
     if threshold <= 0:
         raise ValueError(f"threshold must be > 0, got {threshold}")
+    return biases, lags, seeds, threshold
+
+
+def forget_bias_sweep(biases, *, lags: Sequence[int] = (100, 200), n: int = 16,
+                      weight_scale: float = 1.0, seeds: Iterable[int] = range(5),
+                      threshold: float = 1e-8) -> ForgetBiasSweep:
+    """For each forget bias and seed, a random LSTM (:func:`lag_curves.random_lstm_trace`) with T = max(lags) + 1:
+    the surviving gradient at ``lags``, the lag where it falls below ``threshold``, f̄ and the
+    measured decay rate. See :class:`ForgetBiasSweep` (chapter 8).
+
+    Used in :ref:`ch8-bias` (chapter 8).
+    """
+    biases, lags, seeds, threshold = _bias_sweep_args(biases, lags, seeds, threshold)
     T = max(lags) + 1
     nb, ns, nl = biases.size, len(seeds), len(lags)
     norms, b_path = np.empty((nb, ns, nl)), np.empty((nb, ns, nl))
